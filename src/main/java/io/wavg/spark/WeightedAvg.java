@@ -1,0 +1,262 @@
+package io.wavg.spark;
+
+import java.io.Serializable;
+import java.util.List;
+import java.util.Objects;
+
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.analysis.TypeCheckResult;
+import org.apache.spark.sql.catalyst.expressions.ExpectsInputTypes$;
+import org.apache.spark.sql.catalyst.expressions.Expression;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.catalyst.expressions.aggregate.ImperativeAggregate;
+import org.apache.spark.sql.catalyst.expressions.aggregate.TypedImperativeAggregate;
+import org.apache.spark.sql.types.AbstractDataType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.Decimal;
+import org.apache.spark.sql.types.NumericType$;
+import org.apache.spark.sql.types.StructType;
+
+import io.wavg.kernel.KernelChoice;
+import io.wavg.kernel.Kernels;
+import io.wavg.kernel.WeightedAvgKernel;
+import io.wavg.state.WeightedSum;
+import scala.collection.Iterator;
+import scala.collection.immutable.IndexedSeq;
+import scala.collection.immutable.Seq;
+import scala.jdk.javaapi.CollectionConverters;
+
+/**
+ * weighted_avg(value, weight) and weighted_avg_stats(value, weight): the exact weighted average of the
+ * pairs where neither side is NULL. Inputs of any numeric type are converted to DOUBLE (correctly
+ * rounded) and accumulated exactly; partial states are serialized {@link WeightedSum}s that Catalyst
+ * merges after the exchange.
+ */
+public final class WeightedAvg extends TypedImperativeAggregate<WeightedAvgBuffer> implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /** What the function returns. */
+    public enum Output {
+        /** DOUBLE: the weighted average. */
+        AVERAGE("weighted_avg"),
+        /** STRUCT of the weighted average, the total weight and the number of pairs. */
+        STATS("weighted_avg_stats");
+
+        final String functionName;
+
+        Output(String functionName) {
+            this.functionName = functionName;
+        }
+    }
+
+    static final StructType STATS_TYPE = new StructType()
+            .add("weighted_avg", DataTypes.DoubleType, true)
+            .add("total_weight", DataTypes.DoubleType, true)
+            .add("pairs", DataTypes.LongType, false);
+
+    private final Expression value;
+    private final Expression weight;
+    private final Output output;
+    private final KernelChoice kernelChoice;
+    private final int mutableAggBufferOffset;
+    private final int inputAggBufferOffset;
+    private transient WeightedAvgKernel kernel;
+
+    public WeightedAvg(Expression value, Expression weight, Output output, KernelChoice kernelChoice,
+                       int mutableAggBufferOffset, int inputAggBufferOffset) {
+        this.value = value;
+        this.weight = weight;
+        this.output = output;
+        this.kernelChoice = kernelChoice;
+        this.mutableAggBufferOffset = mutableAggBufferOffset;
+        this.inputAggBufferOffset = inputAggBufferOffset;
+    }
+
+    public WeightedAvg(Expression value, Expression weight, Output output, KernelChoice kernelChoice) {
+        this(value, weight, output, kernelChoice, 0, 0);
+    }
+
+    public Expression value() {
+        return value;
+    }
+
+    public Expression weight() {
+        return weight;
+    }
+
+    public Output output() {
+        return output;
+    }
+
+    public KernelChoice kernelChoice() {
+        return kernelChoice;
+    }
+
+    WeightedAvgKernel kernel() {
+        if (kernel == null) {
+            kernel = Kernels.get(kernelChoice);
+        }
+        return kernel;
+    }
+
+    // ---- the aggregate ---------------------------------------------------------------------------
+
+    @Override
+    public WeightedAvgBuffer createAggregationBuffer() {
+        return new WeightedAvgBuffer();
+    }
+
+    @Override
+    public WeightedAvgBuffer update(WeightedAvgBuffer buffer, InternalRow input) {
+        Object v = value.eval(input);
+        if (v == null) {
+            return buffer;
+        }
+        Object w = weight.eval(input);
+        if (w == null) {
+            return buffer;
+        }
+        buffer.add(toDouble(w), toDouble(v), kernel());
+        return buffer;
+    }
+
+    /** Correctly rounded conversion of any Spark numeric value. */
+    private static double toDouble(Object number) {
+        if (number instanceof Double d) {
+            return d;
+        }
+        if (number instanceof Decimal d) {
+            return d.toJavaBigDecimal().doubleValue();
+        }
+        return ((Number) number).doubleValue();
+    }
+
+    @Override
+    public WeightedAvgBuffer merge(WeightedAvgBuffer buffer, WeightedAvgBuffer input) {
+        buffer.merge(input, kernel());
+        return buffer;
+    }
+
+    @Override
+    public Object eval(WeightedAvgBuffer buffer) {
+        WeightedSum sum = buffer.flush(kernel());
+        if (output == Output.AVERAGE) {
+            return sum.average();
+        }
+        return new GenericInternalRow(new Object[] {
+                sum.average(), sum.count() == 0 ? null : sum.totalWeight(), sum.count()});
+    }
+
+    @Override
+    public byte[] serialize(WeightedAvgBuffer buffer) {
+        return buffer.flush(kernel()).serialize();
+    }
+
+    @Override
+    public WeightedAvgBuffer deserialize(byte[] bytes) {
+        return new WeightedAvgBuffer(WeightedSum.deserialize(bytes));
+    }
+
+    // ---- the expression ----------------------------------------------------------------------------
+
+    @Override
+    public TypeCheckResult checkInputDataTypes() {
+        Seq<AbstractDataType> numeric = seq(List.of(NumericType$.MODULE$, NumericType$.MODULE$));
+        return ExpectsInputTypes$.MODULE$.checkInputDataTypes(children(), numeric);
+    }
+
+    @Override
+    public boolean nullable() {
+        return output == Output.AVERAGE;
+    }
+
+    @Override
+    public DataType dataType() {
+        return output == Output.AVERAGE ? DataTypes.DoubleType : STATS_TYPE;
+    }
+
+    @Override
+    public String prettyName() {
+        return output.functionName;
+    }
+
+    @Override
+    public Seq<Expression> children() {
+        return seq(List.of(value, weight));
+    }
+
+    @Override
+    public Expression withNewChildrenInternal(IndexedSeq<Expression> children) {
+        return new WeightedAvg(children.apply(0), children.apply(1), output, kernelChoice,
+                mutableAggBufferOffset, inputAggBufferOffset);
+    }
+
+    /** Shows only the arguments in plans: weighted_avg(value, weight). */
+    @Override
+    public Iterator<Object> flatArguments() {
+        return CollectionConverters.<Object>asScala(List.<Object>of(value, weight).iterator());
+    }
+
+    @Override
+    public int mutableAggBufferOffset() {
+        return mutableAggBufferOffset;
+    }
+
+    @Override
+    public ImperativeAggregate withNewMutableAggBufferOffset(int offset) {
+        return new WeightedAvg(value, weight, output, kernelChoice, offset, inputAggBufferOffset);
+    }
+
+    @Override
+    public int inputAggBufferOffset() {
+        return inputAggBufferOffset;
+    }
+
+    @Override
+    public ImperativeAggregate withNewInputAggBufferOffset(int offset) {
+        return new WeightedAvg(value, weight, output, kernelChoice, mutableAggBufferOffset, offset);
+    }
+
+    // ---- what a Scala case class would generate: tree nodes are compared and copied through these ----
+
+    @Override
+    public int productArity() {
+        return 6;
+    }
+
+    @Override
+    public Object productElement(int n) {
+        return switch (n) {
+            case 0 -> value;
+            case 1 -> weight;
+            case 2 -> output;
+            case 3 -> kernelChoice;
+            case 4 -> mutableAggBufferOffset;
+            case 5 -> inputAggBufferOffset;
+            default -> throw new IndexOutOfBoundsException(n);
+        };
+    }
+
+    @Override
+    public boolean canEqual(Object other) {
+        return other instanceof WeightedAvg;
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof WeightedAvg o && value.equals(o.value) && weight.equals(o.weight)
+                && output == o.output && kernelChoice.equals(o.kernelChoice)
+                && mutableAggBufferOffset == o.mutableAggBufferOffset
+                && inputAggBufferOffset == o.inputAggBufferOffset;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(value, weight, output, kernelChoice, mutableAggBufferOffset, inputAggBufferOffset);
+    }
+
+    private static <T> Seq<T> seq(List<T> items) {
+        return CollectionConverters.asScala(items).toSeq();
+    }
+}

@@ -1,0 +1,144 @@
+package io.wavg.state;
+
+import static io.wavg.kernel.StateLayout.*;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.math.BigInteger;
+
+/**
+ * The aggregation state of weighted_avg: exact sums of weights and of weight * value over the
+ * non-NULL pairs, the count of those pairs, and which infinities or NaNs were seen. Merging is exact,
+ * so the result does not depend on how the pairs were split or ordered.
+ *
+ * <p>Serialized form, version {@value #FORMAT_VERSION}: version byte, flags byte, pair count
+ * (varint), then the weight and product sums as (lowest digit, digit count, 32-bit digits).
+ */
+public final class WeightedSum {
+    public static final int FORMAT_VERSION = 1;
+
+    private final FixedPointSum weights = new FixedPointSum();
+    private final FixedPointSum products = new FixedPointSum();
+    private long count;
+    private int flags;
+
+    /** Adds a kernel state; its digits must be in canonical form (see WeightedAvgKernel.normalize). */
+    public void addKernelState(long[] state) {
+        if (state[TAG] != LAYOUT_TAG) {
+            throw new IllegalStateException(String.format(
+                    "weighted_avg: kernel state has layout tag %x, this build expects %x", state[TAG], LAYOUT_TAG));
+        }
+        weights.addCanonical(state, WEIGHT_DIGITS);
+        products.addCanonical(state, PRODUCT_DIGITS);
+        count += state[COUNT];
+        flags |= (int) state[FLAGS];
+    }
+
+    public void merge(WeightedSum other) {
+        weights.add(other.weights);
+        products.add(other.products);
+        count += other.count;
+        flags |= other.flags;
+    }
+
+    /** Non-NULL pairs accumulated. */
+    public long count() {
+        return count;
+    }
+
+    /**
+     * The correctly rounded sum of the weights; NaN after a NaN weight or infinite weights of both
+     * signs, an infinity after infinite weights of one sign.
+     */
+    public double totalWeight() {
+        double special = infinities(FLAG_WEIGHT_NAN, FLAG_WEIGHT_POS_INF, FLAG_WEIGHT_NEG_INF);
+        if (special != 0.0 || Double.isNaN(special)) {
+            return special;
+        }
+        return ExactRounding.quotient(weights.scaled(), BigInteger.ONE, -BIAS_BITS);
+    }
+
+    /**
+     * The correctly rounded weighted average, or null when it is undefined: no pairs, or a total weight
+     * of exactly zero. A NaN input or an infinite weight gives NaN; infinite products of one sign give
+     * an infinity signed by the total weight.
+     */
+    public Double average() {
+        if (count == 0) {
+            return null;
+        }
+        double weightSpecial = infinities(FLAG_WEIGHT_NAN, FLAG_WEIGHT_POS_INF, FLAG_WEIGHT_NEG_INF);
+        double productSpecial = infinities(FLAG_PRODUCT_NAN, FLAG_PRODUCT_POS_INF, FLAG_PRODUCT_NEG_INF);
+        if (weightSpecial != 0.0 || Double.isNaN(weightSpecial) || Double.isNaN(productSpecial)) {
+            return Double.NaN; // an infinite weight makes its product infinite too: inf / inf
+        }
+        int weightSign = weights.signum();
+        if (weightSign == 0) {
+            return null;
+        }
+        if (productSpecial != 0.0) {
+            return weightSign > 0 ? productSpecial : -productSpecial;
+        }
+        BigInteger den = weights.scaled();
+        BigInteger num = products.scaled();
+        return weightSign > 0
+                ? ExactRounding.quotient(num, den, 0)
+                : ExactRounding.quotient(num.negate(), den.negate(), 0);
+    }
+
+    /** The IEEE sum of the infinities flagged: 0 for none, NaN for a NaN or both signs. */
+    private double infinities(int nan, int positive, int negative) {
+        if ((flags & nan) != 0 || ((flags & positive) != 0 && (flags & negative) != 0)) {
+            return Double.NaN;
+        }
+        if ((flags & positive) != 0) {
+            return Double.POSITIVE_INFINITY;
+        }
+        return (flags & negative) != 0 ? Double.NEGATIVE_INFINITY : 0.0;
+    }
+
+    /** Digits held by both sums: what this state costs beyond its fixed fields. */
+    public int digitCount() {
+        return weights.digitCount() + products.digitCount();
+    }
+
+    public byte[] serialize() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(16 + 4 * digitCount());
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeByte(FORMAT_VERSION);
+            out.writeByte(flags);
+            Varint.write(out, count);
+            weights.write(out);
+            products.write(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    public static WeightedSum deserialize(byte[] bytes) {
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
+            int version = in.readUnsignedByte();
+            if (version != FORMAT_VERSION) {
+                throw new IllegalArgumentException("weighted_avg: aggregation state format version " + version
+                        + " cannot be read by this build, which writes version " + FORMAT_VERSION
+                        + "; are different versions of the jar on the driver and the executors?");
+            }
+            WeightedSum sum = new WeightedSum();
+            sum.flags = in.readUnsignedByte();
+            sum.count = Varint.read(in);
+            sum.weights.addSerialized(in);
+            sum.products.addSerialized(in);
+            if (in.available() != 0) {
+                throw new IOException(in.available() + " trailing bytes");
+            }
+            return sum;
+        } catch (IOException e) {
+            throw new IllegalArgumentException("weighted_avg: corrupt aggregation state: " + e.getMessage(), e);
+        }
+    }
+}
