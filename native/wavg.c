@@ -6,10 +6,19 @@
  * order of the pairs. Each sum is kept as DIGITS signed 64-bit digits of 32 bits each, digit i
  * weighing 2^(32 i - BIAS_BITS); BIAS_BITS puts the lowest bit of the smallest product (2^-2148) in
  * digit 0 and leaves room above 2^2048 for 2^64 additions. Digits absorb up to 2^31 additions before
- * their carries must be propagated, so carries are deferred and propagated every CARRY_INTERVAL pairs.
+ * their carries must be propagated, so carries are deferred until CARRY_LIMIT additions may have
+ * reached one digit.
  *
- * State words: [0] layout tag, [1] pairs since the last carry propagation, [2] non-finite flags,
- * [3] pairs accumulated, then DIGITS weight digits, then DIGITS product digits.
+ * Adding every pair to the digits costs a dozen dependent memory updates, so batches take a faster
+ * exact route (add_block): products are split exactly into hi + lo with fma, and each of the streams
+ * w, hi, lo is summed by extraction: with sigma = 1.5 * 2^s above the block's largest magnitude,
+ * (sigma + x) - sigma is x cut to a multiple of 2^(s-52), without error, and sums of such parts stay
+ * exact in a double. A few levels of that capture every bit of typical data; what is left, and any
+ * pair outside the range where fma is exact, goes to the digits one by one.
+ *
+ * State words: [0] layout tag, [1] bound on additions into one digit since the last carry
+ * propagation, [2] non-finite flags, [3] pairs accumulated, then DIGITS weight digits, then DIGITS
+ * product digits.
  */
 #include "wavg.h"
 
@@ -22,7 +31,13 @@
 #define BIAS_BITS 2176
 #define HEADER_WORDS 4
 #define STATE_WORDS (HEADER_WORDS + 2 * DIGITS)
-#define CARRY_INTERVAL (1LL << 30)
+#define CARRY_LIMIT (1LL << 30)
+
+#define BLOCK_BITS 10
+#define BLOCK (1 << BLOCK_BITS) /* pairs summed by extraction at a time */
+#define LEVELS 3                /* extraction levels, each taking 52 - BLOCK_BITS bits */
+#define LANES 16                /* independent partial sums: the loops vectorize and pipeline */
+#define FAST_EXPONENT_SPAN 450  /* |w|, |v| in [2^-450, 2^451): fma splits w * v exactly */
 
 #define W_PENDING 1
 #define W_FLAGS 2
@@ -140,13 +155,12 @@ void wavg_state_normalize(int64_t *state) {
     state[W_PENDING] = 0;
 }
 
-/* How many pairs may be added before carries must be propagated. */
-static size_t room(int64_t *state, size_t wanted) {
-    if (state[W_PENDING] >= CARRY_INTERVAL) {
+/* Makes room for `additions` more additions into any one digit. */
+static void reserve(int64_t *state, int64_t additions) {
+    if (state[W_PENDING] + additions > CARRY_LIMIT) {
         wavg_state_normalize(state);
     }
-    size_t left = (size_t)(CARRY_INTERVAL - state[W_PENDING]);
-    return wanted < left ? wanted : left;
+    state[W_PENDING] += additions;
 }
 
 uint32_t wavg_abi_version(void) { return ABI_VERSION; }
@@ -158,43 +172,171 @@ void wavg_state_init(int64_t *state) {
     state[0] = LAYOUT_TAG;
 }
 
-void wavg_add_pairs(int64_t *state, const double *pairs, size_t n) {
-    while (n > 0) {
-        size_t chunk = room(state, n);
-        for (size_t i = 0; i < chunk; i++) {
-            add_pair(state, pairs[2 * i], pairs[2 * i + 1]);
+static inline double double_of(uint64_t bits) {
+    double x;
+    memcpy(&x, &bits, sizeof x);
+    return x;
+}
+
+static inline int in_fast_range(uint64_t bits) {
+    unsigned e = (unsigned)(bits >> 52) & EXPONENT_MAX;
+    return (bits << 1) == 0 || (e >= 1023 - FAST_EXPONENT_SPAN && e <= 1023 + FAST_EXPONENT_SPAN);
+}
+
+/* Four lanes of doubles or their bits; GCC and Clang map these to SIMD registers where there are any. */
+typedef double f64x4 __attribute__((vector_size(32)));
+typedef uint64_t u64x4 __attribute__((vector_size(32)));
+#define VECTORS (LANES / 4)
+
+/* Unaligned loads and stores, as macros so no vector crosses a function-call ABI. */
+#define LOAD4(dst, p) memcpy(&(dst), (p), sizeof(dst))
+#define STORE4(p, src) memcpy((p), &(src), sizeof(src))
+
+/* Adds x[0..n) (n a multiple of LANES, at most BLOCK) to the digits exactly; x is clobbered. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+__attribute__((target_clones("arch=x86-64-v3", "default")))
+#endif
+static void extract_sum(int64_t *digits, double *x, size_t n) {
+    const u64x4 magnitude = {~0ULL >> 1, ~0ULL >> 1, ~0ULL >> 1, ~0ULL >> 1};
+    u64x4 tops[VECTORS] = {{0}};
+    for (size_t i = 0; i < n; i += LANES) {
+        for (size_t k = 0; k < VECTORS; k++) {
+            u64x4 a;
+            LOAD4(a, x + i + 4 * k);
+            a &= magnitude; /* the bits of |x| order like |x| */
+            u64x4 greater = (u64x4)(a > tops[k]);
+            tops[k] = (a & greater) | (tops[k] & ~greater);
         }
-        state[W_PENDING] += (int64_t)chunk;
-        state[W_COUNT] += (int64_t)chunk;
-        pairs += 2 * chunk;
-        n -= chunk;
+    }
+    uint64_t top = 0;
+    for (size_t k = 0; k < VECTORS; k++) {
+        for (size_t j = 0; j < 4; j++) {
+            top = tops[k][j] > top ? tops[k][j] : top;
+        }
+    }
+    if (top == 0) {
+        return;
+    }
+    /* |x| < 2^(e+1) and n <= 2^BLOCK_BITS: parts of size up to 2^(s-1-BLOCK_BITS) sum exactly */
+    int s = (int)(top >> 52) - 1023 + 2 + BLOCK_BITS;
+    int left = 1; /* whether any bit is left below the levels done so far */
+    for (int level = 0; level < LEVELS && left && s >= -1020; level++, s -= 52 - BLOCK_BITS) {
+        double sigma1 = double_of((uint64_t)(s + 1023) << 52 | 1ULL << 51);
+        const f64x4 sigma = {sigma1, sigma1, sigma1, sigma1};
+        f64x4 sums[VECTORS] = {{0}};
+        u64x4 rest[VECTORS] = {{0}};
+        for (size_t i = 0; i < n; i += LANES) {
+            for (size_t k = 0; k < VECTORS; k++) {
+                f64x4 v;
+                LOAD4(v, x + i + 4 * k);
+                f64x4 part = (sigma + v) - sigma;
+                v -= part;
+                STORE4(x + i + 4 * k, v);
+                sums[k] += part;
+                rest[k] |= (u64x4)v & magnitude; /* a -0.0 residual is no bit left */
+            }
+        }
+        double total = 0.0; /* every partial sum of parts is exact, in any order */
+        left = 0;
+        for (size_t k = 0; k < VECTORS; k++) {
+            for (size_t j = 0; j < 4; j++) {
+                total += sums[k][j];
+                left |= rest[k][j] != 0;
+            }
+        }
+        if (total != 0.0) {
+            add_weight(digits, bits_of(total));
+        }
+    }
+    for (size_t i = 0; left && i < n; i++) {
+        if (x[i] != 0.0) {
+            add_weight(digits, bits_of(x[i]));
+        }
+    }
+}
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+__attribute__((target_clones("arch=x86-64-v3", "default")))
+#endif
+static void split_products(double *w, double *v, double *lo, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        double hi = w[i] * v[i];
+        lo[i] = fma(w[i], v[i], -hi);
+        v[i] = hi;
+    }
+}
+
+/* Whether every value in x[0..n) can go through split_products and extract_sum. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+__attribute__((target_clones("arch=x86-64-v3", "default")))
+#endif
+static int all_in_fast_range(const double *x, size_t n) {
+    uint64_t outside = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t b = bits_of(x[i]);
+        uint64_t e = (b >> 52) & EXPONENT_MAX;
+        /* unsigned wrap-around turns both range ends into one comparison */
+        outside |= (uint64_t)((b << 1) != 0) & (uint64_t)(e - (1023 - FAST_EXPONENT_SPAN) > 2 * FAST_EXPONENT_SPAN);
+    }
+    return outside == 0;
+}
+
+/* Adds up to BLOCK pairs read with the given stride; a NULL mask byte skips the pair. */
+static void add_block(int64_t *state, const double *w, const double *v, size_t stride,
+                      const uint8_t *w_nulls, const uint8_t *v_nulls, size_t n) {
+    double ws[BLOCK], vs[BLOCK], lo[BLOCK];
+    size_t padded = (n + LANES - 1) / LANES * LANES;
+    int64_t counted = 0;
+    /* per digit: a slow pair or residual of w, residuals of hi and lo, and the level totals */
+    reserve(state, 2 * (int64_t)n + 2 * LEVELS);
+    for (size_t i = 0; i < n; i++) {
+        ws[i] = w[i * stride];
+        vs[i] = v[i * stride];
+    }
+    if (!w_nulls && !v_nulls && all_in_fast_range(ws, n) && all_in_fast_range(vs, n)) {
+        counted = (int64_t)n;
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            ws[i] = 0.0;
+            vs[i] = 0.0;
+            if ((w_nulls && w_nulls[i]) || (v_nulls && v_nulls[i])) {
+                continue;
+            }
+            counted++;
+            double x = w[i * stride], y = v[i * stride];
+            if (in_fast_range(bits_of(x)) && in_fast_range(bits_of(y))) {
+                ws[i] = x;
+                vs[i] = y;
+            } else {
+                add_pair(state, x, y);
+            }
+        }
+    }
+    for (size_t i = n; i < padded; i++) {
+        ws[i] = 0.0;
+        vs[i] = 0.0;
+    }
+    int64_t *weights = state + HEADER_WORDS;
+    split_products(ws, vs, lo, padded);
+    extract_sum(weights, ws, padded);
+    extract_sum(weights + DIGITS, vs, padded);
+    extract_sum(weights + DIGITS, lo, padded);
+    state[W_COUNT] += counted;
+}
+
+void wavg_add_pairs(int64_t *state, const double *pairs, size_t n) {
+    for (size_t done = 0; done < n; done += BLOCK) {
+        size_t chunk = n - done < BLOCK ? n - done : BLOCK;
+        add_block(state, pairs + 2 * done, pairs + 2 * done + 1, 2, NULL, NULL, chunk);
     }
 }
 
 void wavg_add_columns(int64_t *state, const double *weights, const double *values,
                       const uint8_t *weight_nulls, const uint8_t *value_nulls, size_t n) {
-    while (n > 0) {
-        size_t chunk = room(state, n), added = chunk;
-        if (!weight_nulls && !value_nulls) {
-            for (size_t i = 0; i < chunk; i++) {
-                add_pair(state, weights[i], values[i]);
-            }
-        } else {
-            for (size_t i = 0; i < chunk; i++) {
-                if ((weight_nulls && weight_nulls[i]) || (value_nulls && value_nulls[i])) {
-                    added--;
-                } else {
-                    add_pair(state, weights[i], values[i]);
-                }
-            }
-            if (weight_nulls) weight_nulls += chunk;
-            if (value_nulls) value_nulls += chunk;
-        }
-        state[W_PENDING] += (int64_t)chunk;
-        state[W_COUNT] += (int64_t)added;
-        weights += chunk;
-        values += chunk;
-        n -= chunk;
+    for (size_t done = 0; done < n; done += BLOCK) {
+        size_t chunk = n - done < BLOCK ? n - done : BLOCK;
+        add_block(state, weights + done, values + done, 1, weight_nulls ? weight_nulls + done : NULL,
+                  value_nulls ? value_nulls + done : NULL, chunk);
     }
 }
 

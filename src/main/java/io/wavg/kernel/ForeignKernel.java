@@ -1,6 +1,6 @@
 package io.wavg.kernel;
 
-import static io.wavg.kernel.StateLayout.CARRY_INTERVAL;
+import static io.wavg.kernel.StateLayout.CARRY_LIMIT;
 import static io.wavg.kernel.StateLayout.COUNT;
 import static io.wavg.kernel.StateLayout.PENDING;
 
@@ -39,8 +39,19 @@ public final class ForeignKernel implements WeightedAvgKernel {
             throw new IllegalArgumentException("weighted_avg: " + KernelChoice.LIBRARY_KEY + " names " + path
                     + ", which is not a readable file");
         }
+        String absolute = file.toAbsolutePath().toString();
         try {
-            Library library = LibraryLoader.create(Library.class).failImmediately().load(file.toAbsolutePath().toString());
+            // jnr-ffi binds a missing function lazily and only fails at the first call, with the message
+            // "unknown": look the symbol up now so a wrong library is refused here, by name
+            com.kenai.jffi.Library handle = com.kenai.jffi.Library.getCachedInstance(absolute,
+                    com.kenai.jffi.Library.LAZY | com.kenai.jffi.Library.LOCAL);
+            if (handle == null) {
+                throw new UnsatisfiedLinkError(com.kenai.jffi.Library.getLastError());
+            }
+            if (handle.getSymbolAddress("weighted_avg") == 0L) {
+                throw new UnsatisfiedLinkError("no symbol weighted_avg");
+            }
+            Library library = LibraryLoader.create(Library.class).failImmediately().load(absolute);
             return new ForeignKernel(library, path);
         } catch (LinkageError | RuntimeException e) {
             throw new IllegalArgumentException("weighted_avg: " + path + " (" + KernelChoice.LIBRARY_KEY
@@ -56,12 +67,16 @@ public final class ForeignKernel implements WeightedAvgKernel {
 
     @Override
     public void addPairs(long[] state, double[] pairs, int n) {
+        if (n < 0 || pairs.length < 2L * n) { // the library trusts n: a wrong one must not reach it
+            throw new IllegalArgumentException("weighted_avg: " + n + " pairs need " + 2L * n + " doubles, got "
+                    + pairs.length);
+        }
         if (n == 0) {
             return;
         }
         double[] out = new double[2];
         library.weighted_avg(pairs, n, out);
-        if (state[PENDING] >= CARRY_INTERVAL) {
+        if (state[PENDING] >= CARRY_LIMIT) {
             normalize(state);
         }
         double totalWeight = out[0];

@@ -3,8 +3,9 @@ package io.wavg.kernel;
 import static io.wavg.kernel.StateLayout.*;
 
 /**
- * The pure-Java kernel: the same exact fixed-point accumulation as native/wavg.c, so both give the
- * same state bit for bit. Used where no bundled native library fits the platform, or on request.
+ * The pure-Java kernel: exact fixed-point accumulation into the same state layout as native/wavg.c.
+ * Both are exact, so after {@link #normalize} their states are identical word for word. Used where no
+ * bundled native library fits the platform, or on request.
  */
 public final class JavaKernel implements WeightedAvgKernel {
     public static final JavaKernel INSTANCE = new JavaKernel();
@@ -74,10 +75,10 @@ public final class JavaKernel implements WeightedAvgKernel {
     }
 
     private static int room(long[] state, int wanted) {
-        if (state[PENDING] >= CARRY_INTERVAL) {
+        if (state[PENDING] >= CARRY_LIMIT) {
             INSTANCE.normalize(state);
         }
-        return (int) Math.min(wanted, CARRY_INTERVAL - state[PENDING]);
+        return (int) Math.min(wanted, CARRY_LIMIT - state[PENDING]);
     }
 
     private static boolean isNonFinite(long bits) {

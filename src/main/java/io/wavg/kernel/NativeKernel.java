@@ -63,6 +63,7 @@ public final class NativeKernel implements WeightedAvgKernel {
 
     /** The C ABI users already call: {total weight, weighted average}. */
     public double[] weightedAvg(double[] pairs, int n) {
+        checkPairs(pairs, n);
         double[] out = new double[2];
         library.weighted_avg(pairs, n, out);
         return out;
@@ -70,6 +71,7 @@ public final class NativeKernel implements WeightedAvgKernel {
 
     /** The kernel's own rounding of a state: {total weight, average}, average NaN when undefined. */
     public double[] result(long[] state) {
+        checkState(state);
         double[] out = new double[2];
         library.wavg_result(state, out);
         return out;
@@ -78,10 +80,7 @@ public final class NativeKernel implements WeightedAvgKernel {
     @Override
     public void addPairs(long[] state, double[] pairs, int n) {
         checkState(state);
-        if (pairs.length < 2L * n) {
-            throw new IllegalArgumentException("weighted_avg: " + n + " pairs need " + 2L * n + " doubles, got "
-                    + pairs.length);
-        }
+        checkPairs(pairs, n);
         library.wavg_add_pairs(state, pairs, n);
     }
 
@@ -89,7 +88,7 @@ public final class NativeKernel implements WeightedAvgKernel {
     public void addColumns(long[] state, double[] weights, double[] values, byte[] weightNulls, byte[] valueNulls,
                            int n) {
         checkState(state);
-        if (weights.length < n || values.length < n || (weightNulls != null && weightNulls.length < n)
+        if (n < 0 || weights.length < n || values.length < n || (weightNulls != null && weightNulls.length < n)
                 || (valueNulls != null && valueNulls.length < n)) {
             throw new IllegalArgumentException("weighted_avg: column arrays are shorter than " + n + " rows");
         }
@@ -100,6 +99,14 @@ public final class NativeKernel implements WeightedAvgKernel {
     public void normalize(long[] state) {
         checkState(state);
         library.wavg_state_normalize(state);
+    }
+
+    /** A negative n would reach C as a huge size_t. */
+    private static void checkPairs(double[] pairs, int n) {
+        if (n < 0 || pairs.length < 2L * n) {
+            throw new IllegalArgumentException("weighted_avg: " + n + " pairs need " + 2L * n + " doubles, got "
+                    + pairs.length);
+        }
     }
 
     /** The C code trusts its arguments, so a wrong array must be stopped here, not crash the JVM. */

@@ -58,8 +58,9 @@ public final class NativeLibraryLoader {
         if (!sha256(Files.readAllBytes(file)).equalsIgnoreCase(expected)) {
             throw new IOException("copy of " + resource + " at " + file + " changed while it was written");
         }
-        file.toFile().deleteOnExit();
+        // deleteOnExit runs in reverse order of registration: the file must go before its directory
         dir.toFile().deleteOnExit();
+        file.toFile().deleteOnExit();
         return file;
     }
 

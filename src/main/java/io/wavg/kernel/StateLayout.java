@@ -1,9 +1,8 @@
 package io.wavg.kernel;
 
 /**
- * Layout of the kernel state, shared word for word by the native kernel (native/wavg.c) and
- * {@link JavaKernel}. A state is {@link #WORDS} longs: a header, then the weight digits, then the
- * product digits. Digit {@code i} of either sum weighs 2^(32 i - {@link #BIAS_BITS}); after
+ * Layout of the kernel state, shared by the native kernel (native/wavg.c) and {@link JavaKernel}. A
+ * state is {@link #WORDS} longs: a header, then the weight digits, then the product digits. Digit {@code i} of either sum weighs 2^(32 i - {@link #BIAS_BITS}); after
  * {@link WeightedAvgKernel#normalize} every digit but the top one lies in [0, 2^32).
  */
 public final class StateLayout {
@@ -22,8 +21,11 @@ public final class StateLayout {
     public static final int WEIGHT_DIGITS = HEADER_WORDS;
     public static final int PRODUCT_DIGITS = HEADER_WORDS + DIGITS;
 
-    /** Pairs that may be added between two carry propagations without overflowing a digit. */
-    public static final long CARRY_INTERVAL = 1L << 30;
+    /**
+     * How many additions one digit may take between two carry propagations without overflowing; the
+     * PENDING word bounds the additions made since the last one.
+     */
+    public static final long CARRY_LIMIT = 1L << 30;
 
     public static final int FLAG_WEIGHT_NAN = 1;
     public static final int FLAG_WEIGHT_POS_INF = 2;

@@ -15,6 +15,8 @@ import org.apache.spark.sql.types.AbstractDataType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.Decimal;
+import org.apache.spark.sql.types.NullType;
+import org.apache.spark.sql.types.NullType$;
 import org.apache.spark.sql.types.NumericType$;
 import org.apache.spark.sql.types.StructType;
 
@@ -162,8 +164,14 @@ public final class WeightedAvg extends TypedImperativeAggregate<WeightedAvgBuffe
 
     @Override
     public TypeCheckResult checkInputDataTypes() {
-        Seq<AbstractDataType> numeric = seq(List.of(NumericType$.MODULE$, NumericType$.MODULE$));
-        return ExpectsInputTypes$.MODULE$.checkInputDataTypes(children(), numeric);
+        // An untyped NULL argument is accepted, as Spark's own aggregates accept it: every pair has a
+        // NULL side, so the result is NULL. Anything else must be numeric.
+        Seq<AbstractDataType> expected = seq(List.of(numericOrNull(value), numericOrNull(weight)));
+        return ExpectsInputTypes$.MODULE$.checkInputDataTypes(children(), expected);
+    }
+
+    private static AbstractDataType numericOrNull(Expression argument) {
+        return argument.dataType() instanceof NullType ? NullType$.MODULE$ : NumericType$.MODULE$;
     }
 
     @Override

@@ -11,6 +11,7 @@ import org.apache.spark.sql.errors.QueryCompilationErrors$;
 import org.apache.spark.sql.internal.SQLConf;
 
 import io.wavg.kernel.KernelChoice;
+import io.wavg.spark.columnar.ColumnarWeightedAvgRule;
 import scala.Function1;
 import scala.Tuple3;
 import scala.collection.immutable.Seq;
@@ -29,6 +30,7 @@ public final class WeightedAvgExtensions implements SparkSessionExtensionsProvid
             extensions.injectFunction(new Tuple3<>(FunctionIdentifier.apply(output.functionName),
                     FunctionDocs.info(output), builder(output)));
         }
+        extensions.injectColumnar(ColumnarWeightedAvgRule::new);
         return BoxedUnit.UNIT;
     }
 

@@ -131,15 +131,17 @@ final class FixedPointSum {
 
     /** Adds a sum in the form {@link #write} gives. */
     void addSerialized(DataInput in) throws IOException {
-        int low = (int) Varint.read(in);
-        int length = (int) Varint.read(in);
-        if (low < 0 || length < 0 || low + length > DIGITS + 1) {
-            throw new IOException("digit window " + low + "+" + length + " is out of range");
+        // checked as longs: an int cast or an int sum could wrap a corrupt offset back into range
+        long low = Varint.read(in);
+        long length = Varint.read(in);
+        if (low < 0 || length < 0 || low > DIGITS + 1 || length > DIGITS + 1 - low) {
+            throw new IOException("digit window " + Long.toUnsignedString(low) + "+" + Long.toUnsignedString(length)
+                    + " is out of range");
         }
-        int[] digits = new int[length];
+        int[] digits = new int[(int) length];
         for (int i = 0; i < length; i++) {
             digits[i] = in.readInt();
         }
-        add(low, digits);
+        add((int) low, digits);
     }
 }

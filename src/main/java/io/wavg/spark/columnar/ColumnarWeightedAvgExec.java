@@ -1,0 +1,194 @@
+package io.wavg.spark.columnar;
+
+import java.io.Serializable;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+import org.apache.spark.SparkContext;
+import org.apache.spark.rdd.RDD;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.Attribute;
+import org.apache.spark.sql.catalyst.expressions.AttributeSet;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
+import org.apache.spark.sql.catalyst.types.DataTypeUtils;
+import org.apache.spark.sql.execution.SparkPlan;
+import org.apache.spark.sql.execution.metric.SQLMetric;
+import org.apache.spark.sql.execution.metric.SQLMetrics;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.sql.vectorized.ColumnVector;
+import org.apache.spark.sql.vectorized.ColumnarBatch;
+
+import io.wavg.kernel.KernelChoice;
+import io.wavg.kernel.Kernels;
+import io.wavg.kernel.StateLayout;
+import io.wavg.kernel.WeightedAvgKernel;
+import io.wavg.spark.WeightedAvg;
+import io.wavg.state.WeightedSum;
+import scala.collection.immutable.IndexedSeq;
+import scala.collection.immutable.Seq;
+import scala.jdk.javaapi.CollectionConverters;
+
+/**
+ * Partial aggregation of one or more weighted_avg over a columnar child: every batch's weight and value
+ * vectors go to the kernel in one call, and each task emits one row holding the serialized partial
+ * state of each function, exactly what Spark's partial aggregate would emit for the final one to merge.
+ */
+public final class ColumnarWeightedAvgExec extends SparkPlan {
+    private static final long serialVersionUID = 1L;
+
+    private final Seq<WeightedAvg> functions;
+    private final Seq<Object> weightOrdinals; // column of each function's weight in the child's batches
+    private final Seq<Object> valueOrdinals;
+    private final Seq<Attribute> output;
+    private final SparkPlan child;
+    private final Map<String, SQLMetric> metrics;
+
+    /** Parameters mirror the product elements, so Spark's reflective copies of tree nodes work. */
+    public ColumnarWeightedAvgExec(Seq<WeightedAvg> functions, Seq<Object> weightOrdinals, Seq<Object> valueOrdinals,
+                                   Seq<Attribute> output, SparkPlan child) {
+        this.functions = functions;
+        this.weightOrdinals = weightOrdinals;
+        this.valueOrdinals = valueOrdinals;
+        this.output = output;
+        this.child = child;
+        SparkContext context = child.sparkContext();
+        this.metrics = Map.of(
+                "numOutputRows", SQLMetrics.createMetric(context, "number of output rows"),
+                "rowsAggregated", SQLMetrics.createMetric(context, "rows handed to the kernel"),
+                "kernelCalls", SQLMetrics.createMetric(context, "kernel calls"),
+                "kernelTime", SQLMetrics.createNanoTimingMetric(context, "time in the kernel", -1L));
+    }
+
+    @Override
+    public Seq<Attribute> output() {
+        return output;
+    }
+
+    /** The partial-state columns come from here, not from the child. */
+    @Override
+    public AttributeSet producedAttributes() {
+        return outputSet();
+    }
+
+    @Override
+    public String simpleString(int maxFields) {
+        return "ColumnarWeightedAvg " + CollectionConverters.asJava(functions).stream()
+                .map(f -> "partial_" + f.sql() + " [kernel " + f.kernelChoice() + "]").toList()
+                + ", output=" + output.mkString("[", ", ", "]");
+    }
+
+    @Override
+    public Seq<SparkPlan> children() {
+        return CollectionConverters.asScala(List.of(child)).toSeq();
+    }
+
+    @Override
+    public SparkPlan withNewChildrenInternal(IndexedSeq<SparkPlan> children) {
+        return new ColumnarWeightedAvgExec(functions, weightOrdinals, valueOrdinals, output, children.apply(0));
+    }
+
+    @Override
+    public scala.collection.immutable.Map<String, SQLMetric> metrics() {
+        return scala.collection.immutable.Map$.MODULE$.from(CollectionConverters.asScala(metrics));
+    }
+
+    @Override
+    public RDD<InternalRow> doExecute() {
+        PartialAggregation aggregation = new PartialAggregation(
+                CollectionConverters.asJava(functions).stream().map(WeightedAvg::kernelChoice).toList(),
+                ints(weightOrdinals), ints(valueOrdinals), DataTypeUtils.fromAttributes(output), metrics);
+        return child.executeColumnar().toJavaRDD()
+                .mapPartitions(aggregation::aggregate)
+                .rdd();
+    }
+
+    /** What a task runs: no reference to the plan, so only these few fields travel to executors. */
+    private record PartialAggregation(List<KernelChoice> kernels, int[] weightOrdinals, int[] valueOrdinals,
+                                      StructType schema, Map<String, SQLMetric> metrics) implements Serializable {
+
+        java.util.Iterator<InternalRow> aggregate(java.util.Iterator<ColumnarBatch> batches) {
+            int count = kernels.size();
+            WeightedAvgKernel[] resolved = new WeightedAvgKernel[count];
+            long[][] states = new long[count][];
+            for (int f = 0; f < count; f++) {
+                resolved[f] = Kernels.get(kernels.get(f));
+                states[f] = StateLayout.newState();
+            }
+            long rows = 0;
+            long calls = 0;
+            long nanos = 0;
+            while (batches.hasNext()) {
+                ColumnarBatch batch = batches.next();
+                int n = batch.numRows();
+                for (int f = 0; f < count; f++) {
+                    ColumnVector weights = batch.column(weightOrdinals[f]);
+                    ColumnVector values = batch.column(valueOrdinals[f]);
+                    double[] w = VectorAccess.doubles(weights, n);
+                    double[] v = VectorAccess.doubles(values, n);
+                    byte[] wNulls = VectorAccess.nulls(weights, n);
+                    byte[] vNulls = VectorAccess.nulls(values, n);
+                    long start = System.nanoTime();
+                    resolved[f].addColumns(states[f], w, v, wNulls, vNulls, n);
+                    nanos += System.nanoTime() - start;
+                    calls++;
+                }
+                rows += n;
+            }
+            Object[] serialized = new Object[count];
+            for (int f = 0; f < count; f++) {
+                resolved[f].normalize(states[f]);
+                WeightedSum sum = new WeightedSum();
+                sum.addKernelState(states[f]);
+                serialized[f] = sum.serialize();
+            }
+            metrics.get("rowsAggregated").add(rows);
+            metrics.get("kernelCalls").add(calls);
+            metrics.get("kernelTime").add(nanos);
+            metrics.get("numOutputRows").add(1);
+            InternalRow row = UnsafeProjection.create(schema).apply(new GenericInternalRow(serialized)).copy();
+            return List.of(row).iterator();
+        }
+    }
+
+    private static int[] ints(Seq<Object> values) {
+        return CollectionConverters.asJava(values).stream().mapToInt(v -> (Integer) v).toArray();
+    }
+
+    // ---- what a Scala case class would generate ----------------------------------------------------
+
+    @Override
+    public int productArity() {
+        return 5;
+    }
+
+    @Override
+    public Object productElement(int n) {
+        return switch (n) {
+            case 0 -> functions;
+            case 1 -> weightOrdinals;
+            case 2 -> valueOrdinals;
+            case 3 -> output;
+            case 4 -> child;
+            default -> throw new IndexOutOfBoundsException(n);
+        };
+    }
+
+    @Override
+    public boolean canEqual(Object other) {
+        return other instanceof ColumnarWeightedAvgExec;
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof ColumnarWeightedAvgExec o && functions.equals(o.functions)
+                && weightOrdinals.equals(o.weightOrdinals) && valueOrdinals.equals(o.valueOrdinals)
+                && output.equals(o.output) && child.equals(o.child);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(functions, weightOrdinals, valueOrdinals, output, child);
+    }
+}

@@ -1,0 +1,194 @@
+package io.wavg.bench;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.expressions.Aggregator;
+import org.apache.spark.sql.functions;
+
+import io.wavg.spark.WeightedAvgExtensions;
+import io.wavg.spark.columnar.ColumnarWeightedAvgRule;
+import scala.Tuple2;
+
+/**
+ * Side-by-side end-to-end timings on one Parquet dataset, in one JVM, warm cache, local[2]:
+ * Spark's built-in sum(value * weight) / sum(weight), our weighted_avg on the columnar path and on the
+ * row path, a naive typed Aggregator through functions.udaf, and DuckDB's weighted_avg when its JDBC
+ * driver is on the classpath (profile bench). Prints a table of median time, rows/s, the ratio of
+ * each to Spark's built-in, the result and its distance in ulps from the exact result.
+ *
+ * <p>Arguments: {@code --rows N} (default 10M), {@code --data DIR} (default target/bench-data),
+ * {@code --runs R} (timed runs after one warm-up, default 5), {@code --only a,b} (engine names).
+ */
+public final class EndToEndBenchmark {
+    private EndToEndBenchmark() {}
+
+    public static void main(String[] args) throws Exception {
+        long rows = 10_000_000L;
+        String dataRoot = "target/bench-data";
+        int runs = 5;
+        List<String> only = null;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--rows" -> rows = Long.parseLong(args[++i].replace("_", ""));
+                case "--data" -> dataRoot = args[++i];
+                case "--runs" -> runs = Integer.parseInt(args[++i]);
+                case "--only" -> only = Arrays.asList(args[++i].split(","));
+                default -> throw new IllegalArgumentException("unknown argument " + args[i]);
+            }
+        }
+        SparkSession spark = SparkSession.builder()
+                .master("local[2]")
+                .appName("weighted_avg benchmark")
+                .config("spark.sql.extensions", WeightedAvgExtensions.class.getName())
+                .config("spark.ui.enabled", "false")
+                .getOrCreate();
+        spark.sparkContext().setLogLevel("WARN");
+        try {
+            Path data = Datasets.weightValue(spark, Path.of(dataRoot), rows);
+            spark.read().parquet(data.toString()).createOrReplaceTempView("t");
+            spark.udf().register("naive_wavg", functions.udaf(new NaiveWeightedAvg(),
+                    Encoders.tuple(Encoders.DOUBLE(), Encoders.DOUBLE())));
+
+            Map<String, Callable<Double>> engines = new LinkedHashMap<>();
+            engines.put("spark_builtin", () -> sparkQuery(spark, "SELECT sum(value * weight) / sum(weight) FROM t", true));
+            engines.put("wavg_columnar", () -> sparkQuery(spark, "SELECT weighted_avg(value, weight) FROM t", true));
+            engines.put("wavg_rows", () -> sparkQuery(spark, "SELECT weighted_avg(value, weight) FROM t", false));
+            engines.put("udaf_aggregator", () -> sparkQuery(spark, "SELECT naive_wavg(weight, value) FROM t", true));
+            if (duckDbAvailable()) {
+                engines.put("duckdb", () -> duckDb(data));
+            }
+            if (only != null) {
+                engines.keySet().retainAll(only);
+            }
+            double exact = sparkQuery(spark, "SELECT weighted_avg(value, weight) FROM t", true);
+
+            List<String[]> table = new ArrayList<>();
+            double builtInSeconds = Double.NaN;
+            for (Map.Entry<String, Callable<Double>> engine : engines.entrySet()) {
+                Measurement m = Measurement.of(engine.getValue(), runs);
+                if (engine.getKey().equals("spark_builtin")) {
+                    builtInSeconds = m.medianSeconds();
+                }
+                table.add(new String[] {engine.getKey(), fmt("%.3f", m.medianSeconds()),
+                        fmt("%.1fM", rows / m.medianSeconds() / 1e6),
+                        fmt("%.2fx", builtInSeconds / m.medianSeconds()),
+                        Double.toString(m.result()), Long.toString(Ulps.between(m.result(), exact))});
+            }
+            System.out.printf("%n%,d rows, %s, local[2], median of %d runs after a warm-up%n", rows, data, runs);
+            System.out.println("speed = Spark built-in time / engine time (higher is faster); "
+                    + "ulps = distance from the exact result");
+            printTable(new String[] {"engine", "seconds", "rows/s", "speed", "result", "ulps"}, table);
+        } finally {
+            spark.stop();
+        }
+    }
+
+    static double sparkQuery(SparkSession spark, String sql, boolean columnar) {
+        spark.conf().set(ColumnarWeightedAvgRule.ENABLED_KEY, Boolean.toString(columnar));
+        Object value = spark.sql(sql).first().get(0);
+        return ((Number) value).doubleValue();
+    }
+
+    static boolean duckDbAvailable() {
+        try {
+            Class.forName("org.duckdb.DuckDBDriver");
+            return true;
+        } catch (ClassNotFoundException e) {
+            return false;
+        }
+    }
+
+    static double duckDb(Path data) throws Exception {
+        try (Connection connection = DriverManager.getConnection("jdbc:duckdb:");
+             Statement statement = connection.createStatement()) {
+            statement.execute("SET threads = 2");
+            try (ResultSet rs = statement.executeQuery("SELECT weighted_avg(value, weight) FROM read_parquet('"
+                    + data.toAbsolutePath() + "/*.parquet')")) {
+                rs.next();
+                return rs.getDouble(1);
+            }
+        }
+    }
+
+    static String fmt(String format, Object... args) {
+        return String.format(Locale.ROOT, format, args);
+    }
+
+    static void printTable(String[] header, List<String[]> rows) {
+        int[] widths = new int[header.length];
+        for (int c = 0; c < header.length; c++) {
+            widths[c] = header[c].length();
+            for (String[] row : rows) {
+                widths[c] = Math.max(widths[c], row[c].length());
+            }
+        }
+        StringBuilder line = new StringBuilder("|");
+        StringBuilder rule = new StringBuilder("|");
+        for (int c = 0; c < header.length; c++) {
+            line.append(' ').append(pad(header[c], widths[c])).append(" |");
+            rule.append('-').append("-".repeat(widths[c])).append("-|");
+        }
+        System.out.println(line);
+        System.out.println(rule);
+        for (String[] row : rows) {
+            StringBuilder out = new StringBuilder("|");
+            for (int c = 0; c < row.length; c++) {
+                out.append(' ').append(pad(row[c], widths[c])).append(" |");
+            }
+            System.out.println(out);
+        }
+    }
+
+    private static String pad(String text, int width) {
+        return text + " ".repeat(width - text.length());
+    }
+
+    /** What users write first: a typed Aggregator, paying an encoder per row. */
+    static final class NaiveWeightedAvg extends Aggregator<Tuple2<Double, Double>, Tuple2<Double, Double>, Double> {
+        @Override
+        public Tuple2<Double, Double> zero() {
+            return new Tuple2<>(0.0, 0.0);
+        }
+
+        @Override
+        public Tuple2<Double, Double> reduce(Tuple2<Double, Double> buffer, Tuple2<Double, Double> pair) {
+            if (pair._1() == null || pair._2() == null) {
+                return buffer;
+            }
+            return new Tuple2<>(buffer._1() + pair._1(), buffer._2() + pair._1() * pair._2());
+        }
+
+        @Override
+        public Tuple2<Double, Double> merge(Tuple2<Double, Double> a, Tuple2<Double, Double> b) {
+            return new Tuple2<>(a._1() + b._1(), a._2() + b._2());
+        }
+
+        @Override
+        public Double finish(Tuple2<Double, Double> buffer) {
+            return buffer._2() / buffer._1();
+        }
+
+        @Override
+        public org.apache.spark.sql.Encoder<Tuple2<Double, Double>> bufferEncoder() {
+            return Encoders.tuple(Encoders.DOUBLE(), Encoders.DOUBLE());
+        }
+
+        @Override
+        public org.apache.spark.sql.Encoder<Double> outputEncoder() {
+            return Encoders.DOUBLE();
+        }
+    }
+}
