@@ -35,8 +35,6 @@
 
 #define BLOCK_BITS 10
 #define BLOCK (1 << BLOCK_BITS) /* pairs summed by extraction at a time */
-#define LEVELS 3                /* extraction levels, each taking 52 - BLOCK_BITS bits */
-#define LANES 16                /* independent partial sums: the loops vectorize and pipeline */
 #define FAST_EXPONENT_SPAN 450  /* |w|, |v| in [2^-450, 2^451): fma splits w * v exactly */
 
 #define W_PENDING 1
@@ -183,144 +181,233 @@ static inline int in_fast_range(uint64_t bits) {
     return (bits << 1) == 0 || (e >= 1023 - FAST_EXPONENT_SPAN && e <= 1023 + FAST_EXPONENT_SPAN);
 }
 
-/* Four lanes of doubles or their bits; GCC and Clang map these to SIMD registers where there are any. */
-typedef double f64x4 __attribute__((vector_size(32)));
-typedef uint64_t u64x4 __attribute__((vector_size(32)));
-#define VECTORS (LANES / 4)
+/* sigma = 1.5 * 2^s: (sigma + x) - sigma cuts x to a multiple of 2^(s-52) without error. */
+static inline double sigma_of(int s) { return double_of((uint64_t)(s + 1023) << 52 | 1ULL << 51); }
 
-/* Unaligned loads and stores, as macros so no vector crosses a function-call ABI. */
-#define LOAD4(dst, p) memcpy(&(dst), (p), sizeof(dst))
-#define STORE4(p, src) memcpy((p), &(src), sizeof(src))
+/*
+ * The extraction constants of one block: two levels for each of w, hi and lo, from bounds on the
+ * magnitudes. |hi| <= fl(max|w| * max|v|) as rounding is monotonic, and |lo| <= ulp(hi) / 2. A level
+ * with sigma = 1.5 * 2^s takes parts of x with |x| <= 2^(s-1-BLOCK_BITS), so up to 2^BLOCK_BITS parts
+ * sum exactly, and leaves |x - part| <= 2^(s-53), which is what the next level takes.
+ */
+typedef struct {
+    double w1, w2, hi1, hi2, lo1, lo2;
+} sigmas;
 
-/* Adds x[0..n) (n a multiple of LANES, at most BLOCK) to the digits exactly; x is clobbered. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-__attribute__((target_clones("arch=x86-64-v3", "default")))
-#endif
-static void extract_sum(int64_t *digits, double *x, size_t n) {
-    const u64x4 magnitude = {~0ULL >> 1, ~0ULL >> 1, ~0ULL >> 1, ~0ULL >> 1};
-    u64x4 tops[VECTORS] = {{0}};
-    for (size_t i = 0; i < n; i += LANES) {
-        for (size_t k = 0; k < VECTORS; k++) {
-            u64x4 a;
-            LOAD4(a, x + i + 4 * k);
-            a &= magnitude; /* the bits of |x| order like |x| */
-            u64x4 greater = (u64x4)(a > tops[k]);
-            tops[k] = (a & greater) | (tops[k] & ~greater);
-        }
+static sigmas choose_sigmas(double max_w, double max_v) {
+    double max_hi = max_w * max_v;
+    int ew = max_w > 0.0 ? (int)(bits_of(max_w) >> 52) - 1023 : 0;
+    int eh = max_hi > 0.0 ? (int)(bits_of(max_hi) >> 52) - 1023 : 0;
+    int step = 52 - BLOCK_BITS;
+    int sw = ew + 2 + BLOCK_BITS, sh = eh + 2 + BLOCK_BITS, sl = eh - 53 + 2 + BLOCK_BITS;
+    sigmas s = {sigma_of(sw), sigma_of(sw - step), sigma_of(sh), sigma_of(sh - step), sigma_of(sl),
+                sigma_of(sl - step)};
+    return s;
+}
+
+/* Exact sums of the parts each level takes, per stream and level, in the order of sigmas. */
+typedef struct {
+    double w1, w2, hi1, hi2, lo1, lo2;
+} level_sums;
+
+/* Two extraction levels of one value; returns what is left below them. */
+static inline double two_levels(double x, double s1, double s2, double *sum1, double *sum2) {
+    double part = (s1 + x) - s1;
+    x -= part;
+    *sum1 += part;
+    part = (s2 + x) - s2;
+    *sum2 += part;
+    return x - part;
+}
+
+/* The scalar route through a block of in-range pairs; adds to the digits whatever the levels miss. */
+static void levels_scalar(int64_t *digits, const double *w, const double *v, size_t n, const sigmas *sg,
+                          level_sums *sums) {
+    int64_t *weights = digits, *products = digits + DIGITS;
+    for (size_t i = 0; i < n; i++) {
+        double hi = w[i] * v[i], lo = fma(w[i], v[i], -hi);
+        double rw = two_levels(w[i], sg->w1, sg->w2, &sums->w1, &sums->w2);
+        double rh = two_levels(hi, sg->hi1, sg->hi2, &sums->hi1, &sums->hi2);
+        double rl = two_levels(lo, sg->lo1, sg->lo2, &sums->lo1, &sums->lo2);
+        if (rw != 0.0) add_weight(weights, bits_of(rw));
+        if (rh != 0.0) add_weight(products, bits_of(rh));
+        if (rl != 0.0) add_weight(products, bits_of(rl));
     }
-    uint64_t top = 0;
-    for (size_t k = 0; k < VECTORS; k++) {
-        for (size_t j = 0; j < 4; j++) {
-            top = tops[k][j] > top ? tops[k][j] : top;
+}
+
+/* The largest |w| and |v| of a block, or -1 when a value lies outside the fast range. */
+static void bounds_scalar(const double *w, const double *v, size_t n, double *max_w, double *max_v) {
+    double mw = 0.0, mv = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        if (!in_fast_range(bits_of(w[i])) || !in_fast_range(bits_of(v[i]))) {
+            *max_w = *max_v = -1.0;
+            return;
         }
+        mw = fabs(w[i]) > mw ? fabs(w[i]) : mw;
+        mv = fabs(v[i]) > mv ? fabs(v[i]) : mv;
     }
-    if (top == 0) {
+    *max_w = mw;
+    *max_v = mv;
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(WAVG_PORTABLE)
+#include <immintrin.h>
+#define HAVE_AVX2_ROUTE 1
+
+#define AVX2 __attribute__((target("avx2,fma")))
+
+AVX2 static inline __m256d level_avx2(__m256d x, __m256d sigma, __m256d *sum) {
+    __m256d part = _mm256_sub_pd(_mm256_add_pd(sigma, x), sigma);
+    *sum = _mm256_add_pd(*sum, part);
+    return _mm256_sub_pd(x, part);
+}
+
+AVX2 static inline __m256i outside_avx2(__m256d x) {
+    __m256i bits = _mm256_castpd_si256(x);
+    __m256i e = _mm256_and_si256(_mm256_srli_epi64(bits, 52), _mm256_set1_epi64x(EXPONENT_MAX));
+    __m256i low = _mm256_cmpgt_epi64(_mm256_set1_epi64x(1023 - FAST_EXPONENT_SPAN), e);
+    __m256i high = _mm256_cmpgt_epi64(e, _mm256_set1_epi64x(1023 + FAST_EXPONENT_SPAN));
+    __m256i zero = _mm256_cmpeq_epi64(_mm256_slli_epi64(bits, 1), _mm256_setzero_si256());
+    return _mm256_or_si256(_mm256_andnot_si256(zero, low), high);
+}
+
+AVX2 static void bounds_avx2(const double *w, const double *v, size_t n, double *max_w, double *max_v) {
+    const __m256d magnitude = _mm256_castsi256_pd(_mm256_set1_epi64x((long long)(~0ULL >> 1)));
+    __m256d mw = _mm256_setzero_pd(), mv = _mm256_setzero_pd();
+    __m256i outside = _mm256_setzero_si256();
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        __m256d a = _mm256_loadu_pd(w + i), b = _mm256_loadu_pd(v + i);
+        outside = _mm256_or_si256(outside, _mm256_or_si256(outside_avx2(a), outside_avx2(b)));
+        mw = _mm256_max_pd(mw, _mm256_and_pd(a, magnitude));
+        mv = _mm256_max_pd(mv, _mm256_and_pd(b, magnitude));
+    }
+    double lanes_w[4], lanes_v[4];
+    _mm256_storeu_pd(lanes_w, mw);
+    _mm256_storeu_pd(lanes_v, mv);
+    double tail_w, tail_v;
+    bounds_scalar(w + i, v + i, n - i, &tail_w, &tail_v);
+    if (!_mm256_testz_si256(outside, outside) || tail_w < 0.0) {
+        *max_w = *max_v = -1.0;
         return;
     }
-    /* |x| < 2^(e+1) and n <= 2^BLOCK_BITS: parts of size up to 2^(s-1-BLOCK_BITS) sum exactly */
-    int s = (int)(top >> 52) - 1023 + 2 + BLOCK_BITS;
-    int left = 1; /* whether any bit is left below the levels done so far */
-    for (int level = 0; level < LEVELS && left && s >= -1020; level++, s -= 52 - BLOCK_BITS) {
-        double sigma1 = double_of((uint64_t)(s + 1023) << 52 | 1ULL << 51);
-        const f64x4 sigma = {sigma1, sigma1, sigma1, sigma1};
-        f64x4 sums[VECTORS] = {{0}};
-        u64x4 rest[VECTORS] = {{0}};
-        for (size_t i = 0; i < n; i += LANES) {
-            for (size_t k = 0; k < VECTORS; k++) {
-                f64x4 v;
-                LOAD4(v, x + i + 4 * k);
-                f64x4 part = (sigma + v) - sigma;
-                v -= part;
-                STORE4(x + i + 4 * k, v);
-                sums[k] += part;
-                rest[k] |= (u64x4)v & magnitude; /* a -0.0 residual is no bit left */
+    for (int j = 0; j < 4; j++) {
+        tail_w = lanes_w[j] > tail_w ? lanes_w[j] : tail_w;
+        tail_v = lanes_v[j] > tail_v ? lanes_v[j] : tail_v;
+    }
+    *max_w = tail_w;
+    *max_v = tail_v;
+}
+
+AVX2 static inline double lanes_total(__m256d sum) {
+    double lanes[4];
+    memcpy(lanes, &sum, sizeof lanes);
+    return (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]); /* exact: every sum of parts is */
+}
+
+/* Four pairs at a time, both levels in registers, no stores; the scalar route takes the tail. */
+AVX2 static void levels_avx2(int64_t *digits, const double *w, const double *v, size_t n, const sigmas *sg,
+                             level_sums *sums) {
+    __m256d sw1 = _mm256_set1_pd(sg->w1), sw2 = _mm256_set1_pd(sg->w2);
+    __m256d sh1 = _mm256_set1_pd(sg->hi1), sh2 = _mm256_set1_pd(sg->hi2);
+    __m256d sl1 = _mm256_set1_pd(sg->lo1), sl2 = _mm256_set1_pd(sg->lo2);
+    __m256d w1 = _mm256_setzero_pd(), w2 = w1, h1 = w1, h2 = w1, l1 = w1, l2 = w1;
+    const __m256d magnitude = _mm256_castsi256_pd(_mm256_set1_epi64x((long long)(~0ULL >> 1)));
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        __m256d a = _mm256_loadu_pd(w + i), b = _mm256_loadu_pd(v + i);
+        __m256d hi = _mm256_mul_pd(a, b);
+        __m256d lo = _mm256_fmsub_pd(a, b, hi);
+        __m256d rw = level_avx2(level_avx2(a, sw1, &w1), sw2, &w2);
+        __m256d rh = level_avx2(level_avx2(hi, sh1, &h1), sh2, &h2);
+        __m256d rl = level_avx2(level_avx2(lo, sl1, &l1), sl2, &l2);
+        __m256i left = _mm256_castpd_si256(_mm256_and_pd(_mm256_or_pd(rw, _mm256_or_pd(rh, rl)), magnitude));
+        if (!_mm256_testz_si256(left, left)) {
+            /* rare: bits below both levels; the parts taken are exact, so add exactly what is left */
+            double rest[3][4];
+            _mm256_storeu_pd(rest[0], rw);
+            _mm256_storeu_pd(rest[1], rh);
+            _mm256_storeu_pd(rest[2], rl);
+            for (int j = 0; j < 4; j++) {
+                if (rest[0][j] != 0.0) add_weight(digits, bits_of(rest[0][j]));
+                if (rest[1][j] != 0.0) add_weight(digits + DIGITS, bits_of(rest[1][j]));
+                if (rest[2][j] != 0.0) add_weight(digits + DIGITS, bits_of(rest[2][j]));
             }
         }
-        double total = 0.0; /* every partial sum of parts is exact, in any order */
-        left = 0;
-        for (size_t k = 0; k < VECTORS; k++) {
-            for (size_t j = 0; j < 4; j++) {
-                total += sums[k][j];
-                left |= rest[k][j] != 0;
-            }
-        }
-        if (total != 0.0) {
-            add_weight(digits, bits_of(total));
-        }
     }
-    for (size_t i = 0; left && i < n; i++) {
-        if (x[i] != 0.0) {
-            add_weight(digits, bits_of(x[i]));
-        }
-    }
+    sums->w1 += lanes_total(w1);
+    sums->w2 += lanes_total(w2);
+    sums->hi1 += lanes_total(h1);
+    sums->hi2 += lanes_total(h2);
+    sums->lo1 += lanes_total(l1);
+    sums->lo2 += lanes_total(l2);
+    levels_scalar(digits, w + i, v + i, n - i, sg, sums);
 }
-
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-__attribute__((target_clones("arch=x86-64-v3", "default")))
 #endif
-static void split_products(double *w, double *v, double *lo, size_t n) {
-    for (size_t i = 0; i < n; i++) {
-        double hi = w[i] * v[i];
-        lo[i] = fma(w[i], v[i], -hi);
-        v[i] = hi;
-    }
-}
 
-/* Whether every value in x[0..n) can go through split_products and extract_sum. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-__attribute__((target_clones("arch=x86-64-v3", "default")))
+/* Adds up to BLOCK pairs, all finite and inside the fast range, exactly; false if they are not. */
+static int add_fast_block(int64_t *state, const double *w, const double *v, size_t n) {
+    double max_w, max_v;
+#ifdef HAVE_AVX2_ROUTE
+    int avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    if (avx2) {
+        bounds_avx2(w, v, n, &max_w, &max_v);
+    } else
 #endif
-static int all_in_fast_range(const double *x, size_t n) {
-    uint64_t outside = 0;
-    for (size_t i = 0; i < n; i++) {
-        uint64_t b = bits_of(x[i]);
-        uint64_t e = (b >> 52) & EXPONENT_MAX;
-        /* unsigned wrap-around turns both range ends into one comparison */
-        outside |= (uint64_t)((b << 1) != 0) & (uint64_t)(e - (1023 - FAST_EXPONENT_SPAN) > 2 * FAST_EXPONENT_SPAN);
+        bounds_scalar(w, v, n, &max_w, &max_v);
+    if (max_w < 0.0) {
+        return 0;
     }
-    return outside == 0;
+    sigmas sg = choose_sigmas(max_w, max_v);
+    level_sums sums = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0};
+    int64_t *digits = state + HEADER_WORDS;
+#ifdef HAVE_AVX2_ROUTE
+    if (avx2) {
+        levels_avx2(digits, w, v, n, &sg, &sums);
+    } else
+#endif
+        levels_scalar(digits, w, v, n, &sg, &sums);
+    double weight_sums[2] = {sums.w1, sums.w2};
+    double product_sums[4] = {sums.hi1, sums.hi2, sums.lo1, sums.lo2};
+    for (int k = 0; k < 2; k++) {
+        if (weight_sums[k] != 0.0) add_weight(digits, bits_of(weight_sums[k]));
+    }
+    for (int k = 0; k < 4; k++) {
+        if (product_sums[k] != 0.0) add_weight(digits + DIGITS, bits_of(product_sums[k]));
+    }
+    return 1;
 }
 
-/* Adds up to BLOCK pairs read with the given stride; a NULL mask byte skips the pair. */
+/*
+ * Adds up to BLOCK pairs read with the given stride; a NULL mask byte skips the pair. Pairs outside
+ * the fast range (huge, tiny, non-finite) go to the digits one by one and the rest take the fast route.
+ */
 static void add_block(int64_t *state, const double *w, const double *v, size_t stride,
                       const uint8_t *w_nulls, const uint8_t *v_nulls, size_t n) {
-    double ws[BLOCK], vs[BLOCK], lo[BLOCK];
-    size_t padded = (n + LANES - 1) / LANES * LANES;
+    /* per digit: a slow pair or residual of w, residuals of hi and lo, and the level sums */
+    reserve(state, 2 * (int64_t)n + 6);
+    if (stride == 1 && !w_nulls && !v_nulls && add_fast_block(state, w, v, n)) {
+        state[W_COUNT] += (int64_t)n;
+        return;
+    }
+    double ws[BLOCK], vs[BLOCK];
     int64_t counted = 0;
-    /* per digit: a slow pair or residual of w, residuals of hi and lo, and the level totals */
-    reserve(state, 2 * (int64_t)n + 2 * LEVELS);
     for (size_t i = 0; i < n; i++) {
-        ws[i] = w[i * stride];
-        vs[i] = v[i * stride];
-    }
-    if (!w_nulls && !v_nulls && all_in_fast_range(ws, n) && all_in_fast_range(vs, n)) {
-        counted = (int64_t)n;
-    } else {
-        for (size_t i = 0; i < n; i++) {
-            ws[i] = 0.0;
-            vs[i] = 0.0;
-            if ((w_nulls && w_nulls[i]) || (v_nulls && v_nulls[i])) {
-                continue;
-            }
-            counted++;
-            double x = w[i * stride], y = v[i * stride];
-            if (in_fast_range(bits_of(x)) && in_fast_range(bits_of(y))) {
-                ws[i] = x;
-                vs[i] = y;
-            } else {
-                add_pair(state, x, y);
-            }
-        }
-    }
-    for (size_t i = n; i < padded; i++) {
         ws[i] = 0.0;
         vs[i] = 0.0;
+        if ((w_nulls && w_nulls[i]) || (v_nulls && v_nulls[i])) {
+            continue;
+        }
+        counted++;
+        double x = w[i * stride], y = v[i * stride];
+        if (in_fast_range(bits_of(x)) && in_fast_range(bits_of(y))) {
+            ws[i] = x;
+            vs[i] = y;
+        } else {
+            add_pair(state, x, y);
+        }
     }
-    int64_t *weights = state + HEADER_WORDS;
-    split_products(ws, vs, lo, padded);
-    extract_sum(weights, ws, padded);
-    extract_sum(weights + DIGITS, vs, padded);
-    extract_sum(weights + DIGITS, lo, padded);
+    add_fast_block(state, ws, vs, n);
     state[W_COUNT] += counted;
 }
 

@@ -18,6 +18,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.expressions.Aggregator;
 import org.apache.spark.sql.functions;
 
+import io.wavg.kernel.KernelChoice;
 import io.wavg.spark.WeightedAvgExtensions;
 import io.wavg.spark.columnar.ColumnarWeightedAvgRule;
 import scala.Tuple2;
@@ -25,7 +26,8 @@ import scala.Tuple2;
 /**
  * Side-by-side end-to-end timings on one Parquet dataset, in one JVM, warm cache, local[2]:
  * Spark's built-in sum(value * weight) / sum(weight), our weighted_avg on the columnar path and on the
- * row path, a naive typed Aggregator through functions.udaf, and DuckDB's weighted_avg when its JDBC
+ * row path, the same columnar path with a naive double-sum C kernel brought through
+ * spark.wavg.kernel.library, a naive typed Aggregator through functions.udaf, and DuckDB's weighted_avg when its JDBC
  * driver is on the classpath (profile bench). Prints a table of median time, rows/s, the ratio of
  * each to Spark's built-in, the result and its distance in ulps from the exact result.
  *
@@ -66,6 +68,15 @@ public final class EndToEndBenchmark {
             engines.put("spark_builtin", () -> sparkQuery(spark, "SELECT sum(value * weight) / sum(weight) FROM t", true));
             engines.put("wavg_columnar", () -> sparkQuery(spark, "SELECT weighted_avg(value, weight) FROM t", true));
             engines.put("wavg_rows", () -> sparkQuery(spark, "SELECT weighted_avg(value, weight) FROM t", false));
+            Path naiveKernel = NaiveKernelLibrary.build(Path.of(dataRoot));
+            engines.put("wavg_columnar_naive_kernel", () -> {
+                spark.conf().set(KernelChoice.LIBRARY_KEY, naiveKernel.toString());
+                try {
+                    return sparkQuery(spark, "SELECT weighted_avg(value, weight) FROM t", true);
+                } finally {
+                    spark.conf().unset(KernelChoice.LIBRARY_KEY);
+                }
+            });
             engines.put("udaf_aggregator", () -> sparkQuery(spark, "SELECT naive_wavg(weight, value) FROM t", true));
             if (duckDbAvailable()) {
                 engines.put("duckdb", () -> duckDb(data));
