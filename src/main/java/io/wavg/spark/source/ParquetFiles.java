@@ -1,0 +1,130 @@
+package io.wavg.spark.source;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.metadata.ParquetMetadata;
+import org.apache.parquet.hadoop.util.HadoopInputFile;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.sql.util.CaseInsensitiveStringMap;
+import org.apache.spark.util.SerializableConfiguration;
+
+import io.wavg.spark.source.parquet.SparkTypes;
+import io.wavg.spark.source.parquet.UnsupportedParquetException;
+
+/**
+ * The files behind a table, their footers and the schema they share, read once on the driver. Files
+ * may lack columns others have (read as NULL) but must agree on the type of every column they share.
+ */
+public final class ParquetFiles {
+    /** One Parquet file and its footer. */
+    public record Footer(String path, ParquetMetadata metadata, StructType schema) {}
+
+    private final String location;
+    private final SerializableConfiguration hadoopConf;
+    private final List<Footer> footers;
+    private final StructType schema;
+
+    private ParquetFiles(String location, SerializableConfiguration hadoopConf, List<Footer> footers,
+                         StructType schema) {
+        this.location = location;
+        this.hadoopConf = hadoopConf;
+        this.footers = footers;
+        this.schema = schema;
+    }
+
+    public static ParquetFiles of(SparkSession session, CaseInsensitiveStringMap options) {
+        String location = options.get("path");
+        if (location == null || location.isBlank()) {
+            throw new IllegalArgumentException(WeightedAvgParquetSource.NAME
+                    + " needs a path: spark.read.format(\"" + WeightedAvgParquetSource.NAME + "\").load(path)");
+        }
+        Configuration conf = session.sessionState().newHadoopConf();
+        List<Footer> footers = new ArrayList<>();
+        try {
+            Path root = new Path(location);
+            FileSystem fs = root.getFileSystem(conf);
+            List<FileStatus> files = new ArrayList<>();
+            collect(fs, fs.getFileStatus(root), files);
+            files.sort(Comparator.comparing(f -> f.getPath().toString()));
+            for (FileStatus file : files) {
+                String path = file.getPath().toString();
+                try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromStatus(file, conf))) {
+                    ParquetMetadata metadata = reader.getFooter();
+                    footers.add(new Footer(path, metadata,
+                            SparkTypes.schemaOf(metadata.getFileMetaData().getSchema(), path)));
+                } catch (IOException | RuntimeException e) {
+                    if (e instanceof UnsupportedParquetException) {
+                        throw e;
+                    }
+                    throw new IllegalArgumentException(WeightedAvgParquetSource.NAME + ": " + path
+                            + " is not a readable Parquet file: " + e.getMessage(), e);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(WeightedAvgParquetSource.NAME + ": cannot list " + location, e);
+        }
+        if (footers.isEmpty()) {
+            throw new IllegalArgumentException(WeightedAvgParquetSource.NAME + ": no Parquet files under " + location);
+        }
+        return new ParquetFiles(location, new SerializableConfiguration(conf), footers, merge(footers));
+    }
+
+    /** Data files below a path, skipping Spark's and Hadoop's bookkeeping (_SUCCESS, .crc, …). */
+    private static void collect(FileSystem fs, FileStatus status, List<FileStatus> out) throws IOException {
+        String name = status.getPath().getName();
+        if (name.startsWith("_") || name.startsWith(".")) {
+            return;
+        }
+        if (status.isDirectory()) {
+            for (FileStatus child : fs.listStatus(status.getPath())) {
+                collect(fs, child, out);
+            }
+        } else {
+            out.add(status);
+        }
+    }
+
+    private static StructType merge(List<Footer> footers) {
+        StructType merged = new StructType();
+        for (Footer footer : footers) {
+            for (StructField field : footer.schema().fields()) {
+                int at = java.util.Arrays.asList(merged.fieldNames()).indexOf(field.name());
+                if (at < 0) {
+                    merged = merged.add(field.name(), field.dataType(), true);
+                } else if (!merged.fields()[at].dataType().equals(field.dataType())) {
+                    throw new UnsupportedParquetException(footer.path(), field.name(), "has type "
+                            + field.dataType().sql() + " but earlier files have "
+                            + merged.fields()[at].dataType().sql());
+                }
+            }
+        }
+        return merged;
+    }
+
+    public String location() {
+        return location;
+    }
+
+    public List<Footer> footers() {
+        return footers;
+    }
+
+    public StructType schema() {
+        return schema;
+    }
+
+    public SerializableConfiguration hadoopConf() {
+        return hadoopConf;
+    }
+}

@@ -1,0 +1,82 @@
+package io.wavg.spark.source;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Collectors;
+
+import org.apache.parquet.hadoop.metadata.BlockMetaData;
+import org.apache.spark.sql.connector.read.Batch;
+import org.apache.spark.sql.connector.read.InputPartition;
+import org.apache.spark.sql.connector.read.PartitionReaderFactory;
+import org.apache.spark.sql.connector.read.Scan;
+import org.apache.spark.sql.sources.Filter;
+import org.apache.spark.sql.types.StructType;
+
+/** Plans one input partition per row group, leaving out those the pushed filters rule out. */
+public final class ParquetScan implements Scan, Batch {
+    private final ParquetFiles files;
+    private final StructType readSchema;
+    private final Filter[] filters;
+    private List<RowGroupPartition> partitions;
+    private int skippedRowGroups;
+
+    ParquetScan(ParquetFiles files, StructType readSchema, Filter[] filters) {
+        this.files = files;
+        this.readSchema = readSchema;
+        this.filters = filters;
+    }
+
+    @Override
+    public StructType readSchema() {
+        return readSchema;
+    }
+
+    @Override
+    public String description() {
+        return WeightedAvgParquetSource.NAME + " " + files.location() + " [" + String.join(", ", readSchema.fieldNames())
+                + "] PushedFilters: " + Arrays.stream(filters).map(Filter::toString).collect(Collectors.joining(", ", "[", "]"));
+    }
+
+    @Override
+    public Batch toBatch() {
+        return this;
+    }
+
+    @Override
+    public InputPartition[] planInputPartitions() {
+        return rowGroups().toArray(new InputPartition[0]);
+    }
+
+    private synchronized List<RowGroupPartition> rowGroups() {
+        if (partitions == null) {
+            partitions = new ArrayList<>();
+            for (ParquetFiles.Footer footer : files.footers()) {
+                List<BlockMetaData> blocks = footer.metadata().getBlocks();
+                for (int i = 0; i < blocks.size(); i++) {
+                    BlockMetaData block = blocks.get(i);
+                    if (block.getRowCount() == 0) {
+                        continue;
+                    }
+                    if (Arrays.stream(filters).allMatch(f -> RowGroupFilter.mightMatch(f, block))) {
+                        partitions.add(new RowGroupPartition(footer.path(), i, block.getRowCount()));
+                    } else {
+                        skippedRowGroups++;
+                    }
+                }
+            }
+        }
+        return partitions;
+    }
+
+    /** Row groups left out because their statistics rule out every filter match. */
+    public int skippedRowGroups() {
+        rowGroups();
+        return skippedRowGroups;
+    }
+
+    @Override
+    public PartitionReaderFactory createReaderFactory() {
+        return new ParquetReaderFactory(readSchema, files.hadoopConf());
+    }
+}

@@ -1,0 +1,145 @@
+package io.wavg.spark.source;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.parquet.column.ColumnDescriptor;
+import org.apache.parquet.hadoop.CodecFactory;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.metadata.BlockMetaData;
+import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
+import org.apache.parquet.hadoop.metadata.ParquetMetadata;
+import org.apache.parquet.hadoop.util.HadoopInputFile;
+import org.apache.parquet.schema.MessageType;
+import org.apache.spark.sql.connector.read.PartitionReader;
+import org.apache.spark.sql.execution.vectorized.OnHeapColumnVector;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.sql.vectorized.ColumnVector;
+import org.apache.spark.sql.vectorized.ColumnarBatch;
+
+import io.wavg.spark.source.parquet.ColumnChunkReader;
+
+/**
+ * Reads one row group as batches of {@value #BATCH_ROWS} rows, each requested column streamed page by
+ * page from its own position in the file.
+ */
+final class RowGroupBatchReader implements PartitionReader<ColumnarBatch> {
+    static final int BATCH_ROWS = 4096;
+
+    private final RowGroupPartition partition;
+    private final CodecFactory codecs;
+    private final ColumnChunkReader[] readers; // null where the file lacks the column
+    private final OnHeapColumnVector[] vectors;
+    private final ColumnarBatch batch;
+    private long rowsLeft;
+
+    RowGroupBatchReader(RowGroupPartition partition, StructType schema, Configuration conf) {
+        this.partition = partition;
+        this.codecs = new CodecFactory(conf, 0);
+        this.readers = new ColumnChunkReader[schema.size()];
+        this.vectors = OnHeapColumnVector.allocateColumns(BATCH_ROWS, schema);
+        this.batch = new ColumnarBatch(vectors);
+        this.rowsLeft = partition.rows();
+        try {
+            HadoopInputFile file = HadoopInputFile.fromPath(new Path(partition.path()), conf);
+            ParquetMetadata footer;
+            try (ParquetFileReader reader = ParquetFileReader.open(file)) {
+                footer = reader.getFooter();
+            }
+            MessageType fileSchema = footer.getFileMetaData().getSchema();
+            BlockMetaData block = footer.getBlocks().get(partition.rowGroup());
+            List<ColumnChunkMetaData> chunks = block.getColumns();
+            StructField[] fields = schema.fields();
+            for (int c = 0; c < fields.length; c++) {
+                if (!fileSchema.containsPath(new String[] {fields[c].name()})) {
+                    continue;
+                }
+                ColumnDescriptor descriptor = fileSchema.getColumnDescription(new String[] {fields[c].name()});
+                ColumnChunkMetaData chunk = chunkOf(chunks, fields[c].name());
+                readers[c] = new ColumnChunkReader(file.newStream(), descriptor, chunk,
+                        codecs.getDecompressor(chunk.getCodec()), fields[c].dataType(), partition.path());
+            }
+        } catch (IOException e) {
+            close();
+            throw new UncheckedIOException(WeightedAvgParquetSource.NAME + ": cannot read row group "
+                    + partition.rowGroup() + " of " + partition.path() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static ColumnChunkMetaData chunkOf(List<ColumnChunkMetaData> chunks, String name) {
+        for (ColumnChunkMetaData chunk : chunks) {
+            if (chunk.getPath().size() == 1 && chunk.getPath().toArray()[0].equals(name)) {
+                return chunk;
+            }
+        }
+        throw new IllegalStateException("column " + name + " has no chunk");
+    }
+
+    @Override
+    public boolean next() {
+        if (rowsLeft == 0) {
+            return false;
+        }
+        int rows = (int) Math.min(BATCH_ROWS, rowsLeft);
+        for (int c = 0; c < vectors.length; c++) {
+            vectors[c].reset();
+            if (readers[c] == null) {
+                vectors[c].putNulls(0, rows);
+            } else if (readers[c].read(vectors[c], rows) != rows) {
+                throw new IllegalStateException(WeightedAvgParquetSource.NAME + ": column "
+                        + batch.column(c) + " of " + partition.path() + " ended before its row group");
+            }
+        }
+        batch.setNumRows(rows);
+        rowsLeft -= rows;
+        return true;
+    }
+
+    @Override
+    public ColumnarBatch get() {
+        return batch;
+    }
+
+    /** Bytes read and the largest page buffers held, over all columns. */
+    long bytesRead() {
+        long total = 0;
+        for (ColumnChunkReader reader : readers) {
+            total += reader == null ? 0 : reader.bytesRead();
+        }
+        return total;
+    }
+
+    long peakBufferBytes() {
+        long total = 0;
+        for (ColumnChunkReader reader : readers) {
+            total += reader == null ? 0 : reader.peakBufferBytes();
+        }
+        return total;
+    }
+
+    @Override
+    public void close() {
+        List<Exception> failures = new ArrayList<>();
+        for (ColumnChunkReader reader : readers) {
+            if (reader != null) {
+                try {
+                    reader.close();
+                } catch (IOException e) {
+                    failures.add(e);
+                }
+            }
+        }
+        for (ColumnVector vector : vectors) {
+            vector.close();
+        }
+        codecs.release();
+        if (!failures.isEmpty()) {
+            throw new UncheckedIOException(new IOException("closing " + partition.path(), failures.get(0)));
+        }
+    }
+}
