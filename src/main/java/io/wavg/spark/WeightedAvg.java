@@ -35,44 +35,17 @@ import scala.jdk.javaapi.CollectionConverters;
  * rounded) and accumulated exactly; partial states are serialized {@link WeightedSum}s that Catalyst
  * merges after the exchange.
  */
-public final class WeightedAvg extends TypedImperativeAggregate<WeightedAvgBuffer> implements Serializable {
+public final class WeightedAvg extends WeightedSumAggregate {
     private static final long serialVersionUID = 1L;
-
-    /** What the function returns. */
-    public enum Output {
-        /** DOUBLE: the weighted average. */
-        AVERAGE("weighted_avg"),
-        /** STRUCT of the weighted average, the total weight and the number of pairs. */
-        STATS("weighted_avg_stats");
-
-        final String functionName;
-
-        Output(String functionName) {
-            this.functionName = functionName;
-        }
-    }
-
-    static final StructType STATS_TYPE = new StructType()
-            .add("weighted_avg", DataTypes.DoubleType, true)
-            .add("total_weight", DataTypes.DoubleType, true)
-            .add("pairs", DataTypes.LongType, false);
 
     private final Expression value;
     private final Expression weight;
-    private final Output output;
-    private final KernelChoice kernelChoice;
-    private final int mutableAggBufferOffset;
-    private final int inputAggBufferOffset;
-    private transient WeightedAvgKernel kernel;
 
     public WeightedAvg(Expression value, Expression weight, Output output, KernelChoice kernelChoice,
                        int mutableAggBufferOffset, int inputAggBufferOffset) {
+        super(output, kernelChoice, mutableAggBufferOffset, inputAggBufferOffset);
         this.value = value;
         this.weight = weight;
-        this.output = output;
-        this.kernelChoice = kernelChoice;
-        this.mutableAggBufferOffset = mutableAggBufferOffset;
-        this.inputAggBufferOffset = inputAggBufferOffset;
     }
 
     public WeightedAvg(Expression value, Expression weight, Output output, KernelChoice kernelChoice) {
@@ -87,27 +60,7 @@ public final class WeightedAvg extends TypedImperativeAggregate<WeightedAvgBuffe
         return weight;
     }
 
-    public Output output() {
-        return output;
-    }
-
-    public KernelChoice kernelChoice() {
-        return kernelChoice;
-    }
-
-    WeightedAvgKernel kernel() {
-        if (kernel == null) {
-            kernel = Kernels.get(kernelChoice);
-        }
-        return kernel;
-    }
-
     // ---- the aggregate ---------------------------------------------------------------------------
-
-    @Override
-    public WeightedAvgBuffer createAggregationBuffer() {
-        return new WeightedAvgBuffer();
-    }
 
     @Override
     public WeightedAvgBuffer update(WeightedAvgBuffer buffer, InternalRow input) {
@@ -134,32 +87,6 @@ public final class WeightedAvg extends TypedImperativeAggregate<WeightedAvgBuffe
         return ((Number) number).doubleValue();
     }
 
-    @Override
-    public WeightedAvgBuffer merge(WeightedAvgBuffer buffer, WeightedAvgBuffer input) {
-        buffer.merge(input, kernel());
-        return buffer;
-    }
-
-    @Override
-    public Object eval(WeightedAvgBuffer buffer) {
-        WeightedSum sum = buffer.flush(kernel());
-        if (output == Output.AVERAGE) {
-            return sum.average();
-        }
-        return new GenericInternalRow(new Object[] {
-                sum.average(), sum.count() == 0 ? null : sum.totalWeight(), sum.count()});
-    }
-
-    @Override
-    public byte[] serialize(WeightedAvgBuffer buffer) {
-        return buffer.flush(kernel()).serialize();
-    }
-
-    @Override
-    public WeightedAvgBuffer deserialize(byte[] bytes) {
-        return new WeightedAvgBuffer(WeightedSum.deserialize(bytes));
-    }
-
     // ---- the expression ----------------------------------------------------------------------------
 
     @Override
@@ -172,16 +99,6 @@ public final class WeightedAvg extends TypedImperativeAggregate<WeightedAvgBuffe
 
     private static AbstractDataType numericOrNull(Expression argument) {
         return argument.dataType() instanceof NullType ? NullType$.MODULE$ : NumericType$.MODULE$;
-    }
-
-    @Override
-    public boolean nullable() {
-        return output == Output.AVERAGE;
-    }
-
-    @Override
-    public DataType dataType() {
-        return output == Output.AVERAGE ? DataTypes.DoubleType : STATS_TYPE;
     }
 
     @Override
@@ -207,18 +124,8 @@ public final class WeightedAvg extends TypedImperativeAggregate<WeightedAvgBuffe
     }
 
     @Override
-    public int mutableAggBufferOffset() {
-        return mutableAggBufferOffset;
-    }
-
-    @Override
     public ImperativeAggregate withNewMutableAggBufferOffset(int offset) {
         return new WeightedAvg(value, weight, output, kernelChoice, offset, inputAggBufferOffset);
-    }
-
-    @Override
-    public int inputAggBufferOffset() {
-        return inputAggBufferOffset;
     }
 
     @Override

@@ -11,7 +11,7 @@ import io.wavg.state.WeightedSum;
  * array and handed to the kernel a batch at a time, never a row at a time; the kernel's exact partial
  * is then folded into the group's {@link WeightedSum}.
  */
-final class WeightedAvgBuffer {
+public final class WeightedAvgBuffer {
     /** Pairs per kernel call. Staging starts small so that many small groups stay cheap. */
     static final int BATCH_PAIRS = 1024;
     private static final int FIRST_CAPACITY_PAIRS = 8;
@@ -23,7 +23,7 @@ final class WeightedAvgBuffer {
     private double[] staged;
     private int stagedPairs;
 
-    WeightedAvgBuffer() {
+    public WeightedAvgBuffer() {
         this(new WeightedSum());
     }
 
@@ -31,7 +31,7 @@ final class WeightedAvgBuffer {
         this.sum = sum;
     }
 
-    void add(double weight, double value, WeightedAvgKernel kernel) {
+    public void add(double weight, double value, WeightedAvgKernel kernel) {
         if (staged == null) {
             staged = new double[2 * FIRST_CAPACITY_PAIRS];
         } else if (2 * stagedPairs == staged.length) {
@@ -47,7 +47,7 @@ final class WeightedAvgBuffer {
     }
 
     /** Runs the kernel over the staged pairs and returns the group's complete state. */
-    WeightedSum flush(WeightedAvgKernel kernel) {
+    public WeightedSum flush(WeightedAvgKernel kernel) {
         if (stagedPairs > 0) {
             long[] state = SCRATCH.get();
             Arrays.fill(state, 0L);

@@ -12,6 +12,7 @@ import org.apache.spark.sql.internal.SQLConf;
 
 import io.wavg.kernel.KernelChoice;
 import io.wavg.spark.columnar.ColumnarWeightedAvgRule;
+import io.wavg.spark.source.PushDownWeightedAvg;
 import scala.Function1;
 import scala.Tuple3;
 import scala.collection.immutable.Seq;
@@ -31,6 +32,7 @@ public final class WeightedAvgExtensions implements SparkSessionExtensionsProvid
                     FunctionDocs.info(output), builder(output)));
         }
         extensions.injectColumnar(ColumnarWeightedAvgRule::new);
+        extensions.injectPreCBORule(PushDownWeightedAvg::new); // after V2 scan pushdown has built the scan
         return BoxedUnit.UNIT;
     }
 

@@ -11,7 +11,7 @@ import org.apache.spark.sql.vectorized.ColumnVector;
  * arrays; handing those over avoids copying every value, which would cost as much as the kernel.
  * Other vectors, and dictionary-encoded ones, are copied through the public API.
  */
-final class VectorAccess {
+public final class VectorAccess {
     private static final VarHandle DOUBLE_DATA = field("doubleData", double[].class);
     private static final VarHandle NULLS = field("nulls", byte[].class);
 
@@ -28,7 +28,7 @@ final class VectorAccess {
     }
 
     /** The first n values; the array may be longer than n. */
-    static double[] doubles(ColumnVector vector, int n) {
+    public static double[] doubles(ColumnVector vector, int n) {
         if (DOUBLE_DATA != null && vector instanceof OnHeapColumnVector onHeap && !onHeap.hasDictionary()) {
             double[] data = (double[]) DOUBLE_DATA.get(onHeap);
             if (data != null && data.length >= n) {
@@ -39,7 +39,7 @@ final class VectorAccess {
     }
 
     /** One byte per row, non-zero for NULL, or null when the vector has no NULL; may be longer than n. */
-    static byte[] nulls(ColumnVector vector, int n) {
+    public static byte[] nulls(ColumnVector vector, int n) {
         if (!vector.hasNull()) {
             return null;
         }

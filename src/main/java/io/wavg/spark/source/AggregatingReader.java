@@ -1,0 +1,172 @@
+package io.wavg.spark.source;
+
+import java.util.Iterator;
+import java.util.List;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.TaskContext;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.Attribute;
+import org.apache.spark.sql.catalyst.expressions.BasePredicate;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.catalyst.expressions.Predicate$;
+import org.apache.spark.sql.connector.read.PartitionReader;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.DecimalType;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.sql.vectorized.ColumnVector;
+import org.apache.spark.sql.vectorized.ColumnarBatch;
+
+import io.wavg.kernel.Kernels;
+import io.wavg.kernel.StateLayout;
+import io.wavg.kernel.WeightedAvgKernel;
+import io.wavg.spark.columnar.VectorAccess;
+import io.wavg.state.WeightedSum;
+import scala.jdk.javaapi.CollectionConverters;
+
+/**
+ * Reads one row group and answers it with one row of partial states: a serialized {@link WeightedSum}
+ * per pushed function over the rows that pass the filter. Every batch goes to the kernel in one call
+ * per function.
+ */
+final class AggregatingReader implements PartitionReader<InternalRow> {
+    private final RowGroupPartition partition;
+    private final PushedAggregation aggregation;
+    private final Configuration conf;
+    private final WeightedAvgKernel[] kernels;
+    private Iterator<InternalRow> results;
+    private InternalRow current;
+
+    AggregatingReader(RowGroupPartition partition, PushedAggregation aggregation, Configuration conf) {
+        this.partition = partition;
+        this.aggregation = aggregation;
+        this.conf = conf;
+        this.kernels = aggregation.functions().stream().map(f -> Kernels.get(f.kernel()))
+                .toArray(WeightedAvgKernel[]::new);
+    }
+
+    @Override
+    public boolean next() {
+        if (results == null) {
+            results = aggregate().iterator();
+        }
+        if (!results.hasNext()) {
+            return false;
+        }
+        current = results.next();
+        return true;
+    }
+
+    @Override
+    public InternalRow get() {
+        return current;
+    }
+
+    @Override
+    public void close() {
+        results = null;
+    }
+
+    private List<InternalRow> aggregate() {
+        List<Attribute> columns = aggregation.columns();
+        StructType schema = new StructType();
+        for (Attribute column : columns) {
+            schema = schema.add(column.name(), column.dataType(), column.nullable());
+        }
+        BasePredicate filter = null;
+        if (aggregation.filter() != null) {
+            filter = Predicate$.MODULE$.create(aggregation.filter(), CollectionConverters.asScala(columns).toSeq());
+            filter.initialize(TaskContext.getPartitionId());
+        }
+        try (RowGroupBatchReader reader = new RowGroupBatchReader(partition, schema, conf)) {
+            return global(reader, filter);
+        }
+    }
+
+    private List<InternalRow> global(RowGroupBatchReader reader, BasePredicate filter) {
+        List<PushedAggregation.Function> functions = aggregation.functions();
+        long[][] states = new long[functions.size()][];
+        for (int f = 0; f < states.length; f++) {
+            states[f] = StateLayout.newState();
+        }
+        while (reader.next()) {
+            ColumnarBatch batch = reader.get();
+            int n = batch.numRows();
+            byte[] excluded = excluded(batch, filter);
+            for (int f = 0; f < states.length; f++) {
+                PushedAggregation.Function function = functions.get(f);
+                ColumnVector weights = batch.column(function.weight());
+                ColumnVector values = batch.column(function.value());
+                byte[] weightSkips = union(VectorAccess.nulls(weights, n), excluded, n);
+                kernels[f].addColumns(states[f], doubles(weights, n), doubles(values, n), weightSkips,
+                        VectorAccess.nulls(values, n), n);
+            }
+        }
+        Object[] row = new Object[states.length];
+        for (int f = 0; f < states.length; f++) {
+            kernels[f].normalize(states[f]);
+            WeightedSum sum = new WeightedSum();
+            sum.addKernelState(states[f]);
+            row[f] = sum.serialize();
+        }
+        return List.of(new GenericInternalRow(row));
+    }
+
+    /** One byte per row, non-zero where the filter rejects the row; null without a filter. */
+    private static byte[] excluded(ColumnarBatch batch, BasePredicate filter) {
+        if (filter == null) {
+            return null;
+        }
+        int n = batch.numRows();
+        byte[] excluded = new byte[n];
+        for (int i = 0; i < n; i++) {
+            excluded[i] = (byte) (filter.eval(batch.getRow(i)) ? 0 : 1);
+        }
+        return excluded;
+    }
+
+    private static byte[] union(byte[] a, byte[] b, int n) {
+        if (a == null) {
+            return b;
+        }
+        if (b == null) {
+            return a;
+        }
+        byte[] both = new byte[n];
+        for (int i = 0; i < n; i++) {
+            both[i] = (byte) (a[i] | b[i]);
+        }
+        return both;
+    }
+
+    /** A numeric column as doubles, each correctly rounded; values under NULLs are unspecified. */
+    private static double[] doubles(ColumnVector vector, int n) {
+        DataType type = vector.dataType();
+        if (type == DataTypes.DoubleType) {
+            return VectorAccess.doubles(vector, n);
+        }
+        double[] out = new double[n];
+        for (int i = 0; i < n; i++) {
+            if (vector.isNullAt(i)) {
+                continue;
+            }
+            if (type == DataTypes.FloatType) {
+                out[i] = vector.getFloat(i);
+            } else if (type == DataTypes.LongType) {
+                out[i] = vector.getLong(i);
+            } else if (type == DataTypes.IntegerType) {
+                out[i] = vector.getInt(i);
+            } else if (type == DataTypes.ShortType) {
+                out[i] = vector.getShort(i);
+            } else if (type == DataTypes.ByteType) {
+                out[i] = vector.getByte(i);
+            } else if (type instanceof DecimalType decimal) {
+                out[i] = vector.getDecimal(i, decimal.precision(), decimal.scale()).toJavaBigDecimal().doubleValue();
+            } else {
+                throw new IllegalStateException("weighted_avg pushdown over a " + type.sql() + " column");
+            }
+        }
+        return out;
+    }
+}
