@@ -1,0 +1,155 @@
+package io.wavg.spark;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.execution.SparkPlan;
+import org.apache.spark.sql.execution.datasources.v2.BatchScanExec;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.wavg.spark.source.PushDownWeightedAvg;
+import io.wavg.spark.source.PushedAggregateScan;
+import scala.jdk.javaapi.CollectionConverters;
+
+/**
+ * weighted_avg pushed into wavg_parquet scans gives the bits of the ordinary path (Spark's own Parquet
+ * reader, and wavg_parquet with pushdown off), shows in EXPLAIN, and leaves alone every query shape
+ * it does not take.
+ */
+class PushdownTest {
+    @TempDir
+    static Path dir;
+    private static String path;
+
+    @BeforeAll
+    static void writeData() {
+        path = dir.resolve("adversarial").toString();
+        // several files, so several splits each send a partial state
+        TestData.frame(TestData.adversarial(17, 20_000, 50)).repartition(5)
+                .selectExpr("k", "v", "w", "CAST(k AS BIGINT) * 3 AS big", "TRY_CAST(v AS DECIMAL(38, 6)) AS dec")
+                .write().parquet(path);
+        SparkSession spark = SparkTestSession.get();
+        spark.read().format("wavg_parquet").load(path).createOrReplaceTempView("pushed");
+        spark.read().parquet(path).createOrReplaceTempView("spark_parquet");
+    }
+
+    private static List<Row> rows(String sql) {
+        return SparkTestSession.get().sql(sql).collectAsList();
+    }
+
+    /** The same query over wavg_parquet with pushdown, wavg_parquet without, and Spark's reader. */
+    private static void assertSameEverywhere(String template) {
+        List<Row> pushed = rows(template.replace("$t", "pushed"));
+        List<Row> spark = rows(template.replace("$t", "spark_parquet"));
+        List<Row> unpushed;
+        try (var off = SparkTestSession.withConf(PushDownWeightedAvg.ENABLED_KEY, "false")) {
+            unpushed = rows(template.replace("$t", "pushed"));
+        }
+        assertEquals(spark.toString(), pushed.toString(), template);
+        assertEquals(spark.toString(), unpushed.toString(), template);
+        for (int i = 0; i < spark.size(); i++) {
+            for (int c = 0; c < spark.get(i).size(); c++) {
+                Object expected = spark.get(i).get(c);
+                if (expected instanceof Double d) {
+                    assertTrue(TestData.sameBits(d, pushed.get(i).get(c)), template + " column " + c);
+                }
+            }
+        }
+    }
+
+    private static PushedAggregateScan pushedScan(String sql) {
+        Dataset<Row> query = SparkTestSession.get().sql(sql);
+        query.collectAsList();
+        return scans(query.queryExecution().executedPlan()).stream()
+                .filter(scan -> scan.scan() instanceof PushedAggregateScan)
+                .map(scan -> (PushedAggregateScan) scan.scan()).findFirst().orElse(null);
+    }
+
+    private static List<BatchScanExec> scans(SparkPlan plan) {
+        SparkPlan root = plan instanceof org.apache.spark.sql.execution.adaptive.AdaptiveSparkPlanExec adaptive
+                ? adaptive.finalPhysicalPlan() : plan;
+        List<BatchScanExec> found = new java.util.ArrayList<>();
+        collect(root, found);
+        return found;
+    }
+
+    private static void collect(SparkPlan plan, List<BatchScanExec> found) {
+        if (plan instanceof BatchScanExec scan) {
+            found.add(scan);
+        }
+        if (plan instanceof org.apache.spark.sql.execution.adaptive.QueryStageExec stage) {
+            collect(stage.plan(), found);
+        }
+        for (SparkPlan child : CollectionConverters.asJava(plan.children())) {
+            collect(child, found);
+        }
+    }
+
+    @Test
+    void globalAggregatesArePushedWithTheSameBits() {
+        assertSameEverywhere("SELECT weighted_avg(v, w), weighted_avg_stats(v, w) FROM $t");
+        assertSameEverywhere("SELECT weighted_avg(v, w), weighted_avg(w, v), weighted_avg(v, big) FROM $t");
+        assertSameEverywhere("SELECT weighted_avg(dec, w) FROM $t");
+        assertSameEverywhere("SELECT weighted_avg(v, w) * 2 + 1 AS scaled FROM $t");
+        assertSameEverywhere("SELECT weighted_avg(v, w) FROM $t WHERE k < 20 AND v > 0");
+        assertSameEverywhere("SELECT weighted_avg(v, w) FROM $t WHERE k > 1000");
+        assertNotNullPushed("SELECT weighted_avg(v, w), weighted_avg_stats(v, w) FROM pushed");
+        assertNotNullPushed("SELECT weighted_avg(v, w) FROM pushed WHERE k < 20 AND v > 0");
+    }
+
+    private static void assertNotNullPushed(String sql) {
+        assertTrue(pushedScan(sql) != null, "pushed: " + sql);
+    }
+
+    @Test
+    void explainShowsThePushedAggregationAndFilter() {
+        String plan = SparkTestSession.get().sql("SELECT weighted_avg(v, w) FROM pushed WHERE k < 20")
+                .queryExecution().explainString(org.apache.spark.sql.execution.ExtendedMode$.MODULE$);
+        assertTrue(plan.contains("PushedAggregation: [weighted_avg(v, w)]"), plan);
+        assertTrue(plan.contains("Filter: "), plan);
+        assertTrue(plan.contains("weighted_avg_merge(wavg_state_0"), plan);
+    }
+
+    @Test
+    void otherShapesKeepTheOrdinaryPathAndTheSameBits() {
+        String[] notPushed = {
+            "SELECT k, weighted_avg(v, w) FROM $t GROUP BY k ORDER BY k",
+            "SELECT weighted_avg(v, w) FILTER (WHERE k > 3) FROM $t",
+            "SELECT weighted_avg(DISTINCT v, w) FROM $t",
+            "SELECT weighted_avg(v, w), count(w) FROM $t",
+            "SELECT weighted_avg(v + 1, w) FROM $t",
+        };
+        for (String template : notPushed) {
+            assertSameEverywhere(template);
+            assertEquals(null, pushedScan(template.replace("$t", "pushed")), "not pushed: " + template);
+        }
+    }
+
+    @Test
+    void pushdownCanBeTurnedOff() {
+        try (var off = SparkTestSession.withConf(PushDownWeightedAvg.ENABLED_KEY, "false")) {
+            assertEquals(null, pushedScan("SELECT weighted_avg(v, w) FROM pushed"));
+        }
+        assertFalse(pushedScan("SELECT weighted_avg(v, w) FROM pushed") == null);
+    }
+
+    @Test
+    void eachSplitSendsOneStateAndTheKernelChoiceTravels() {
+        try (var java = SparkTestSession.withConf("spark.wavg.kernel", "java")) {
+            PushedAggregateScan scan = pushedScan("SELECT weighted_avg(v, w) FROM pushed");
+            assertEquals("java", scan.aggregation().functions().get(0).kernel().toString());
+            assertEquals(scan.planInputPartitions().length, SparkTestSession.get().read().format("wavg_parquet")
+                    .load(path).rdd().getNumPartitions());
+            assertSameEverywhere("SELECT weighted_avg(v, w) FROM $t");
+        }
+    }
+}
