@@ -2,9 +2,7 @@ package io.wavg.state;
 
 import static io.wavg.kernel.StateLayout.DIGITS;
 
-import java.io.DataInput;
-import java.io.DataOutput;
-import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.math.BigInteger;
 
 /**
@@ -33,6 +31,35 @@ final class FixedPointSum {
             window[i] = (int) state[from + first + i];
         }
         add(first, window);
+    }
+
+    /** Adds a finite double exactly. */
+    void addDouble(double x) {
+        long bits = Double.doubleToRawLongBits(x);
+        int exponent = (int) (bits >>> 52) & 0x7ff;
+        long significand = bits & ((1L << 52) - 1);
+        if (exponent != 0) {
+            significand |= 1L << 52;
+        } else {
+            exponent = 1;
+        }
+        if (significand == 0) {
+            return;
+        }
+        int position = exponent - 1075 + io.wavg.kernel.StateLayout.BIAS_BITS; // of the lowest bit
+        int shift = position & 31;
+        long low = significand << shift;
+        long high = (significand >>> 1) >>> (63 - shift);
+        int[] digits = {(int) low, (int) (low >>> 32), (int) high, 0}; // a zero top digit keeps it positive
+        if (bits < 0) { // two's complement of the magnitude
+            long carry = 1;
+            for (int i = 0; i < digits.length; i++) {
+                long d = (~digits[i] & DIGIT_MASK) + carry;
+                digits[i] = (int) d;
+                carry = d >>> 32;
+            }
+        }
+        add(position >>> 5, digits);
     }
 
     void add(FixedPointSum other) {
@@ -121,26 +148,30 @@ final class FixedPointSum {
         return digits.length;
     }
 
-    void write(DataOutput out) throws IOException {
+    int serializedSize() {
+        return Varint.size(low) + Varint.size(digits.length) + 4 * digits.length;
+    }
+
+    void write(ByteBuffer out) {
         Varint.write(out, low);
         Varint.write(out, digits.length);
         for (int d : digits) {
-            out.writeInt(d);
+            out.putInt(d);
         }
     }
 
-    /** Adds a sum in the form {@link #write} gives. */
-    void addSerialized(DataInput in) throws IOException {
+    /** Adds a sum in the form {@link #write} gives; IllegalArgumentException if it is corrupt. */
+    void addSerialized(ByteBuffer in) {
         // checked as longs: an int cast or an int sum could wrap a corrupt offset back into range
         long low = Varint.read(in);
         long length = Varint.read(in);
         if (low < 0 || length < 0 || low > DIGITS + 1 || length > DIGITS + 1 - low) {
-            throw new IOException("digit window " + Long.toUnsignedString(low) + "+" + Long.toUnsignedString(length)
-                    + " is out of range");
+            throw new IllegalArgumentException("digit window " + Long.toUnsignedString(low) + "+"
+                    + Long.toUnsignedString(length) + " is out of range");
         }
         int[] digits = new int[(int) length];
         for (int i = 0; i < length; i++) {
-            digits[i] = in.readInt();
+            digits[i] = in.getInt();
         }
         add((int) low, digits);
     }

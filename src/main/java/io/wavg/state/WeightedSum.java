@@ -2,13 +2,10 @@ package io.wavg.state;
 
 import static io.wavg.kernel.StateLayout.*;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import io.wavg.kernel.StateLayout;
+
 import java.math.BigInteger;
+import java.nio.ByteBuffer;
 
 /**
  * The aggregation state of weighted_avg: exact sums of weights and of weight * value over the
@@ -36,6 +33,28 @@ public final class WeightedSum {
         products.addCanonical(state, PRODUCT_DIGITS);
         count += state[COUNT];
         flags |= (int) state[FLAGS];
+    }
+
+    /**
+     * Adds one pair exactly, counted. Meant for pairs that arrive one at a time (a group's rare
+     * outliers); batches belong to a kernel.
+     */
+    public void addPair(double weight, double value) {
+        long[] state = StateLayout.newState();
+        io.wavg.kernel.JavaKernel.INSTANCE.addPairs(state, new double[] {weight, value}, 1);
+        io.wavg.kernel.JavaKernel.INSTANCE.normalize(state);
+        addKernelState(state);
+    }
+
+    /** Adds exact parts of the sums: a part of Σw, a part of Σw·v, and pairs they stand for. */
+    public void addParts(double weightPart, double productPart, long pairs) {
+        if (weightPart != 0.0) {
+            weights.addDouble(weightPart);
+        }
+        if (productPart != 0.0) {
+            products.addDouble(productPart);
+        }
+        count += pairs;
     }
 
     public void merge(WeightedSum other) {
@@ -107,38 +126,40 @@ public final class WeightedSum {
     }
 
     public byte[] serialize() {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(16 + 4 * digitCount());
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeByte(FORMAT_VERSION);
-            out.writeByte(flags);
-            Varint.write(out, count);
-            weights.write(out);
-            products.write(out);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
+        ByteBuffer out = ByteBuffer.allocate(2 + Varint.size(count) + weights.serializedSize()
+                + products.serializedSize());
+        out.put((byte) FORMAT_VERSION);
+        out.put((byte) flags);
+        Varint.write(out, count);
+        weights.write(out);
+        products.write(out);
+        return out.array();
     }
 
     public static WeightedSum deserialize(byte[] bytes) {
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
-            int version = in.readUnsignedByte();
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        try {
+            int version = in.get() & 0xff;
             if (version != FORMAT_VERSION) {
                 throw new IllegalArgumentException("weighted_avg: aggregation state format version " + version
                         + " cannot be read by this build, which writes version " + FORMAT_VERSION
                         + "; are different versions of the jar on the driver and the executors?");
             }
             WeightedSum sum = new WeightedSum();
-            sum.flags = in.readUnsignedByte();
+            sum.flags = in.get() & 0xff;
             sum.count = Varint.read(in);
             sum.weights.addSerialized(in);
             sum.products.addSerialized(in);
-            if (in.available() != 0) {
-                throw new IOException(in.available() + " trailing bytes");
+            if (in.hasRemaining()) {
+                throw new IllegalArgumentException(in.remaining() + " trailing bytes");
             }
             return sum;
-        } catch (IOException e) {
-            throw new IllegalArgumentException("weighted_avg: corrupt aggregation state: " + e.getMessage(), e);
+        } catch (java.nio.BufferUnderflowException | IllegalArgumentException e) {
+            if (e.getMessage() != null && e.getMessage().startsWith("weighted_avg:")) {
+                throw e;
+            }
+            throw new IllegalArgumentException("weighted_avg: corrupt aggregation state: "
+                    + (e.getMessage() == null ? "it ends too early" : e.getMessage()), e);
         }
     }
 }

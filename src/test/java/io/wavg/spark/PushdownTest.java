@@ -21,9 +21,9 @@ import io.wavg.spark.source.PushedAggregateScan;
 import scala.jdk.javaapi.CollectionConverters;
 
 /**
- * weighted_avg pushed into wavg_parquet scans gives the bits of the ordinary path (Spark's own Parquet
- * reader, and wavg_parquet with pushdown off), shows in EXPLAIN, and leaves alone every query shape
- * it does not take.
+ * weighted_avg pushed into wavg_parquet scans, global or grouped, gives the bits of the ordinary path
+ * (Spark's own Parquet reader, and wavg_parquet with pushdown off), shows in EXPLAIN, and leaves alone
+ * every query shape it does not take.
  */
 class PushdownTest {
     @TempDir
@@ -35,7 +35,8 @@ class PushdownTest {
         path = dir.resolve("adversarial").toString();
         // several files, so several splits each send a partial state
         TestData.frame(TestData.adversarial(17, 20_000, 50)).repartition(5)
-                .selectExpr("k", "v", "w", "CAST(k AS BIGINT) * 3 AS big", "TRY_CAST(v AS DECIMAL(38, 6)) AS dec")
+                .selectExpr("k", "v", "w", "CAST(k AS BIGINT) * 3 AS big", "TRY_CAST(v AS DECIMAL(38, 6)) AS dec",
+                        "CASE WHEN k % 7 = 0 THEN NULL ELSE CAST(k % 5 AS STRING) END AS label")
                 .write().parquet(path);
         SparkSession spark = SparkTestSession.get();
         spark.read().format("wavg_parquet").load(path).createOrReplaceTempView("pushed");
@@ -111,6 +112,20 @@ class PushdownTest {
     }
 
     @Test
+    void groupedAggregatesArePushedWithTheSameBits() {
+        String[] grouped = {
+            "SELECT k, weighted_avg(v, w), weighted_avg_stats(v, w) FROM $t GROUP BY k ORDER BY k",
+            "SELECT big, weighted_avg(v, w) FROM $t WHERE v > 0 GROUP BY big ORDER BY big",
+            "SELECT label, weighted_avg(v, w) FROM $t GROUP BY label ORDER BY label",
+            "SELECT label, k, weighted_avg(v, w), weighted_avg(dec, w) FROM $t GROUP BY label, k ORDER BY label, k",
+        };
+        for (String template : grouped) {
+            assertSameEverywhere(template);
+            assertNotNullPushed(template.replace("$t", "pushed"));
+        }
+    }
+
+    @Test
     void explainShowsThePushedAggregationAndFilter() {
         String plan = SparkTestSession.get().sql("SELECT weighted_avg(v, w) FROM pushed WHERE k < 20")
                 .queryExecution().explainString(org.apache.spark.sql.execution.ExtendedMode$.MODULE$);
@@ -122,7 +137,7 @@ class PushdownTest {
     @Test
     void otherShapesKeepTheOrdinaryPathAndTheSameBits() {
         String[] notPushed = {
-            "SELECT k, weighted_avg(v, w) FROM $t GROUP BY k ORDER BY k",
+            "SELECT k % 3 AS m, weighted_avg(v, w) FROM $t GROUP BY k % 3 ORDER BY m",
             "SELECT weighted_avg(v, w) FILTER (WHERE k > 3) FROM $t",
             "SELECT weighted_avg(DISTINCT v, w) FROM $t",
             "SELECT weighted_avg(v, w), count(w) FROM $t",

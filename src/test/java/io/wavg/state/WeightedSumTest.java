@@ -235,25 +235,21 @@ class WeightedSumTest {
     /** A hand-built state: count, then (low, length, digits) for each sum. */
     static byte[] handMade(int version, long count, long weightLow, long weightLength, int[] weightDigits,
                            long productLow, long productLength, int[] productDigits) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeByte(version);
-            out.writeByte(0);
-            Varint.write(out, count);
-            Varint.write(out, weightLow);
-            Varint.write(out, weightLength);
-            for (int d : weightDigits) {
-                out.writeInt(d);
-            }
-            Varint.write(out, productLow);
-            Varint.write(out, productLength);
-            for (int d : productDigits) {
-                out.writeInt(d);
-            }
-        } catch (IOException e) {
-            throw new AssertionError(e);
+        java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(64 + 4 * (weightDigits.length + productDigits.length));
+        out.put((byte) version);
+        out.put((byte) 0);
+        Varint.write(out, count);
+        Varint.write(out, weightLow);
+        Varint.write(out, weightLength);
+        for (int d : weightDigits) {
+            out.putInt(d);
         }
-        return bytes.toByteArray();
+        Varint.write(out, productLow);
+        Varint.write(out, productLength);
+        for (int d : productDigits) {
+            out.putInt(d);
+        }
+        return Arrays.copyOf(out.array(), out.position());
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.wavg.spark.source;
 
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 
@@ -22,13 +23,14 @@ import io.wavg.kernel.Kernels;
 import io.wavg.kernel.StateLayout;
 import io.wavg.kernel.WeightedAvgKernel;
 import io.wavg.spark.columnar.VectorAccess;
+import io.wavg.state.GroupedSums;
 import io.wavg.state.WeightedSum;
 import scala.jdk.javaapi.CollectionConverters;
 
 /**
- * Reads one row group and answers it with one row of partial states: a serialized {@link WeightedSum}
- * per pushed function over the rows that pass the filter. Every batch goes to the kernel in one call
- * per function.
+ * Reads one row group and answers it with partial states: for each group (one row without GROUP BY), a
+ * serialized {@link WeightedSum} per pushed function over the rows that pass the filter. Without GROUP BY
+ * every batch goes to the kernel in one call per function.
  */
 final class AggregatingReader implements PartitionReader<InternalRow> {
     private final RowGroupPartition partition;
@@ -80,7 +82,7 @@ final class AggregatingReader implements PartitionReader<InternalRow> {
             filter.initialize(TaskContext.getPartitionId());
         }
         try (RowGroupBatchReader reader = new RowGroupBatchReader(partition, schema, conf)) {
-            return global(reader, filter);
+            return aggregation.groups().length == 0 ? global(reader, filter) : grouped(reader, filter);
         }
     }
 
@@ -111,6 +113,64 @@ final class AggregatingReader implements PartitionReader<InternalRow> {
             row[f] = sum.serialize();
         }
         return List.of(new GenericInternalRow(row));
+    }
+
+    /**
+     * Many groups: each pair goes to its group's compact exact sums (GroupedSums), whose extraction
+     * levels are set from the row group's statistics.
+     */
+    private List<InternalRow> grouped(RowGroupBatchReader reader, BasePredicate filter) {
+        List<Attribute> columns = aggregation.columns();
+        int[] keyColumns = aggregation.groups();
+        DataType[] keyTypes = new DataType[keyColumns.length];
+        for (int k = 0; k < keyColumns.length; k++) {
+            keyTypes[k] = columns.get(keyColumns[k]).dataType();
+        }
+        GroupIndex index = GroupIndex.of(keyColumns, keyTypes);
+        List<PushedAggregation.Function> functions = aggregation.functions();
+        GroupedSums[] sums = new GroupedSums[functions.size()];
+        for (int f = 0; f < sums.length; f++) {
+            sums[f] = new GroupedSums(reader.magnitudeBound(functions.get(f).weight()),
+                    reader.magnitudeBound(functions.get(f).value()));
+        }
+        while (reader.next()) {
+            ColumnarBatch batch = reader.get();
+            int n = batch.numRows();
+            byte[] excluded = excluded(batch, filter);
+            double[][] weights = new double[sums.length][];
+            double[][] values = new double[sums.length][];
+            byte[][] skips = new byte[sums.length][];
+            for (int f = 0; f < sums.length; f++) {
+                ColumnVector w = batch.column(functions.get(f).weight());
+                ColumnVector v = batch.column(functions.get(f).value());
+                weights[f] = doubles(w, n);
+                values[f] = doubles(v, n);
+                skips[f] = union(VectorAccess.nulls(w, n), VectorAccess.nulls(v, n), n);
+            }
+            for (int i = 0; i < n; i++) {
+                if (excluded != null && excluded[i] != 0) {
+                    continue;
+                }
+                int group = index.groupOf(batch, i);
+                for (int f = 0; f < sums.length; f++) {
+                    sums[f].ensureGroups(group + 1);
+                    if (skips[f] == null || skips[f][i] == 0) {
+                        sums[f].add(group, weights[f][i], values[f][i]);
+                    }
+                }
+            }
+        }
+        List<InternalRow> rows = new ArrayList<>(index.size());
+        for (int group = 0; group < index.size(); group++) {
+            Object[] key = index.key(group);
+            Object[] row = java.util.Arrays.copyOf(key, key.length + sums.length);
+            for (int f = 0; f < sums.length; f++) {
+                sums[f].ensureGroups(group + 1);
+                row[key.length + f] = sums[f].take(group).serialize();
+            }
+            rows.add(new GenericInternalRow(row));
+        }
+        return rows;
     }
 
     /** One byte per row, non-zero where the filter rejects the row; null without a filter. */

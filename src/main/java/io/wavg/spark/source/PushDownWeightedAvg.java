@@ -31,10 +31,10 @@ import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * Pushes weighted_avg into a wavg_parquet scan. For
- * {@code Aggregate([], aggregates, [Project] [Filter] [Project] relation)} where every aggregate is a
- * plain weighted_avg or weighted_avg_stats over numeric columns, the scan itself computes one partial
- * state per split, and the aggregate only merges those states. Any other shape (GROUP BY included,
- * for now) is left alone, so Spark's ordinary path answers it with the same bits.
+ * {@code Aggregate(keys, aggregates, [Project] [Filter] [Project] relation)} where the keys are columns
+ * and every aggregate is a plain weighted_avg or weighted_avg_stats over numeric columns, the scan
+ * itself computes one partial state per split and group, and the aggregate only merges those states.
+ * Any other shape is left alone, so Spark's ordinary path answers it with the same bits.
  */
 public final class PushDownWeightedAvg extends Rule<LogicalPlan> {
     /** Set to false to read rows and aggregate them in Spark instead. */
@@ -83,8 +83,13 @@ public final class PushDownWeightedAvg extends Rule<LogicalPlan> {
             return null;
         }
         List<Attribute> columns = new ArrayList<>(CollectionConverters.asJava(relation.output()));
-        if (!aggregate.groupingExpressions().isEmpty()) {
-            return null;
+        List<Integer> groups = new ArrayList<>();
+        for (Expression key : CollectionConverters.asJava(aggregate.groupingExpressions())) {
+            int at = indexOf(key, columns);
+            if (at < 0) {
+                return null;
+            }
+            groups.add(at);
         }
         Map<WeightedAvg, Integer> calls = new LinkedHashMap<>();
         for (NamedExpression output : CollectionConverters.asJava(aggregate.aggregateExpressions())) {
@@ -106,14 +111,18 @@ public final class PushDownWeightedAvg extends Rule<LogicalPlan> {
         }
         List<Attribute> read = readColumns(columns, aggregate, condition);
         PushedAggregation aggregation = new PushedAggregation(read,
-                functions.stream().map(f -> new PushedAggregation.Function(read.indexOf(columns.get(f.value())),
+                groups.stream().mapToInt(g -> read.indexOf(columns.get(g))).toArray(), functions.stream().map(f -> new PushedAggregation.Function(read.indexOf(columns.get(f.value())),
                         read.indexOf(columns.get(f.weight())), f.output(), f.kernel())).toList(), condition);
         ParquetScanBuilder rows = (ParquetScanBuilder) table.newScanBuilder(relation.options());
         rows.pruneColumns(schemaOf(read));
         if (condition != null) {
             rows.pushFilters(sourceFilters(condition).toArray(new org.apache.spark.sql.sources.Filter[0]));
         }
-        List<AttributeReference> output = new ArrayList<>(states);
+        List<AttributeReference> output = new ArrayList<>();
+        for (int g : aggregation.groups()) {
+            output.add((AttributeReference) read.get(g));
+        }
+        output.addAll(states);
         DataSourceV2ScanRelation pushedRelation = new DataSourceV2ScanRelation(relation,
                 new PushedAggregateScan((ParquetScan) rows.build(), table.files(), aggregation),
                 CollectionConverters.asScala(output).toSeq(), Option.empty(), Option.empty(),

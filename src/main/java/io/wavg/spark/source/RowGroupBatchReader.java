@@ -36,12 +36,16 @@ final class RowGroupBatchReader implements PartitionReader<ColumnarBatch> {
     private final ColumnChunkReader[] readers; // null where the file lacks the column
     private final OnHeapColumnVector[] vectors;
     private final ColumnarBatch batch;
+    private final ColumnChunkMetaData[] chunks; // null where the file lacks the column
+    private final StructType schema;
     private long rowsLeft;
 
     RowGroupBatchReader(RowGroupPartition partition, StructType schema, Configuration conf) {
         this.partition = partition;
         this.codecs = new CodecFactory(conf, 0);
         this.readers = new ColumnChunkReader[schema.size()];
+        this.chunks = new ColumnChunkMetaData[schema.size()];
+        this.schema = schema;
         this.vectors = OnHeapColumnVector.allocateColumns(BATCH_ROWS, schema);
         this.batch = new ColumnarBatch(vectors);
         this.rowsLeft = partition.rows();
@@ -53,14 +57,15 @@ final class RowGroupBatchReader implements PartitionReader<ColumnarBatch> {
             }
             MessageType fileSchema = footer.getFileMetaData().getSchema();
             BlockMetaData block = footer.getBlocks().get(partition.rowGroup());
-            List<ColumnChunkMetaData> chunks = block.getColumns();
+            List<ColumnChunkMetaData> fileChunks = block.getColumns();
             StructField[] fields = schema.fields();
             for (int c = 0; c < fields.length; c++) {
                 if (!fileSchema.containsPath(new String[] {fields[c].name()})) {
                     continue;
                 }
                 ColumnDescriptor descriptor = fileSchema.getColumnDescription(new String[] {fields[c].name()});
-                ColumnChunkMetaData chunk = chunkOf(chunks, fields[c].name());
+                ColumnChunkMetaData chunk = chunkOf(fileChunks, fields[c].name());
+                this.chunks[c] = chunk;
                 readers[c] = new ColumnChunkReader(file.newStream(), descriptor, chunk,
                         codecs.getDecompressor(chunk.getCodec()), fields[c].dataType(), partition.path());
             }
@@ -103,6 +108,31 @@ final class RowGroupBatchReader implements PartitionReader<ColumnarBatch> {
     @Override
     public ColumnarBatch get() {
         return batch;
+    }
+
+    /**
+     * An upper bound on |x| over a numeric column of this row group, from its statistics; NaN when
+     * they do not give one. NULL-only or absent columns give 0.
+     */
+    double magnitudeBound(int column) {
+        if (schema.fields()[column].dataType() instanceof org.apache.spark.sql.types.DecimalType) {
+            return Double.NaN; // statistics hold unscaled values
+        }
+        if (chunks[column] == null) {
+            return 0.0;
+        }
+        org.apache.parquet.column.statistics.Statistics<?> stats = chunks[column].getStatistics();
+        if (stats == null || stats.isEmpty()) {
+            return Double.NaN;
+        }
+        if (!stats.hasNonNullValue()) {
+            return stats.isNumNullsSet() && stats.getNumNulls() == chunks[column].getValueCount() ? 0.0 : Double.NaN;
+        }
+        if (!(stats.genericGetMin() instanceof Number min) || !(stats.genericGetMax() instanceof Number max)
+                || min instanceof java.math.BigDecimal || max instanceof java.math.BigDecimal) {
+            return Double.NaN;
+        }
+        return Math.max(Math.abs(min.doubleValue()), Math.abs(max.doubleValue()));
     }
 
     /** Bytes read and the largest page buffers held, over all columns. */

@@ -1,0 +1,134 @@
+package io.wavg.state;
+
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Exact weighted sums for many groups whose pairs arrive one at a time, in about 60 bytes per group.
+ *
+ * <p>Each group keeps six doubles: two extraction levels for each of w, hi and lo, where w * v = hi + lo
+ * exactly (one FMA). With sigma = 1.5 * 2^s above the split's largest magnitude,
+ * (sigma + x) - sigma is x cut to a multiple of 2^(s-52) without error, and up to 2^{@value #FOLD_BITS}
+ * such parts sum exactly in a double; before that many, a group's level sums are folded into an exact
+ * {@link WeightedSum}. Two levels hold every bit of typical data; the bits left below them, and pairs
+ * outside the bounds (huge, tiny, NaN, infinite), go straight to the group's exact sum, which only such
+ * groups ever allocate.
+ */
+public final class GroupedSums {
+    private static final int FOLD_BITS = 10;
+    private static final int FOLD = 1 << FOLD_BITS;
+    private static final int LEVEL_STEP = 52 - FOLD_BITS;
+    private static final int FAST_EXPONENT_SPAN = 450; // |x| in [2^-450, 2^451): the FMA split is exact
+    private static final int W1 = 0, W2 = 1, H1 = 2, H2 = 3, L1 = 4, L2 = 5, LEVELS = 6;
+
+    private final boolean fast;
+    private final double maxWeight;
+    private final double maxValue;
+    private final double[] sigma = new double[LEVELS];
+    private double[] sums = new double[0];
+    private long[] counts = new long[0];
+    private short[] sinceFold = new short[0];
+    private final Map<Integer, WeightedSum> exact = new HashMap<>();
+
+    /**
+     * @param maxWeight an upper bound on |weight| over the pairs to come, or NaN if unknown
+     * @param maxValue  an upper bound on |value|, or NaN if unknown
+     */
+    public GroupedSums(double maxWeight, double maxValue) {
+        // any larger bound is as exact; zero (all zeros) has no exponent, so 1 stands in for it
+        this.maxWeight = maxWeight == 0.0 ? 1.0 : maxWeight;
+        this.maxValue = maxValue == 0.0 ? 1.0 : maxValue;
+        this.fast = inFastRange(this.maxWeight) && inFastRange(this.maxValue);
+        if (fast) {
+            int sw = Math.getExponent(this.maxWeight) + 2 + FOLD_BITS;
+            int eh = Math.getExponent(this.maxWeight * this.maxValue); // |w v| rounds to at most this
+            int sh = eh + 2 + FOLD_BITS;
+            int sl = eh - 53 + 2 + FOLD_BITS; // |lo| <= ulp(hi) / 2
+            sigma[W1] = sigmaOf(sw);
+            sigma[W2] = sigmaOf(sw - LEVEL_STEP);
+            sigma[H1] = sigmaOf(sh);
+            sigma[H2] = sigmaOf(sh - LEVEL_STEP);
+            sigma[L1] = sigmaOf(sl);
+            sigma[L2] = sigmaOf(sl - LEVEL_STEP);
+        }
+    }
+
+    private static double sigmaOf(int s) {
+        return Math.scalb(1.5, s);
+    }
+
+    private static boolean inFastRange(double x) {
+        double a = Math.abs(x);
+        return a == 0.0 || (a >= 0x1p-450 && a < 0x1p451);
+    }
+
+    /** Makes sure group ids below {@code groups} can be used. */
+    public void ensureGroups(int groups) {
+        if (groups > counts.length) {
+            int capacity = Math.max(groups, Math.max(16, counts.length * 2));
+            sums = Arrays.copyOf(sums, LEVELS * capacity);
+            counts = Arrays.copyOf(counts, capacity);
+            sinceFold = Arrays.copyOf(sinceFold, capacity);
+        }
+    }
+
+    /** Adds one non-NULL pair to a group (see {@link #ensureGroups}). */
+    public void add(int group, double weight, double value) {
+        if (!fast || !(Math.abs(weight) <= maxWeight) || !(Math.abs(value) <= maxValue)
+                || !inFastRange(weight) || !inFastRange(value)) {
+            exactSum(group).addPair(weight, value);
+            return;
+        }
+        counts[group]++;
+        double hi = weight * value;
+        double lo = Math.fma(weight, value, -hi);
+        int at = LEVELS * group;
+        double restWeight = twoLevels(weight, at + W1);
+        double restProduct = twoLevels(hi, at + H1);
+        double restError = twoLevels(lo, at + L1);
+        if (restWeight != 0.0 || restProduct != 0.0 || restError != 0.0) {
+            WeightedSum sum = exactSum(group);
+            sum.addParts(restWeight, restProduct, 0);
+            sum.addParts(0.0, restError, 0);
+        }
+        if (++sinceFold[group] == FOLD) {
+            fold(group);
+        }
+    }
+
+    /** Takes two levels of x into sums[level] and sums[level + 1]; returns what lies below them. */
+    private double twoLevels(double x, int level) {
+        int s = level % LEVELS;
+        double part = (sigma[s] + x) - sigma[s];
+        x -= part;
+        sums[level] += part;
+        part = (sigma[s + 1] + x) - sigma[s + 1];
+        sums[level + 1] += part;
+        return x - part;
+    }
+
+    private WeightedSum exactSum(int group) {
+        return exact.computeIfAbsent(group, g -> new WeightedSum());
+    }
+
+    /** Moves a group's level sums into its exact sum before they could round. */
+    private void fold(int group) {
+        int at = LEVELS * group;
+        WeightedSum sum = exactSum(group);
+        sum.addParts(sums[at + W1], sums[at + H1], 0);
+        sum.addParts(sums[at + W2], sums[at + H2], 0);
+        sum.addParts(0.0, sums[at + L1], 0);
+        sum.addParts(0.0, sums[at + L2], 0);
+        Arrays.fill(sums, at, at + LEVELS, 0.0);
+        sinceFold[group] = 0;
+    }
+
+    /** The group's complete exact state; the group's accumulators are spent. */
+    public WeightedSum take(int group) {
+        fold(group);
+        WeightedSum sum = exact.remove(group);
+        sum.addParts(0.0, 0.0, counts[group]);
+        return sum;
+    }
+}
