@@ -150,6 +150,33 @@ class PushdownTest {
     }
 
     @Test
+    void metricsReportWhatTheScanDid() {
+        Dataset<Row> query = SparkTestSession.get().sql("SELECT weighted_avg(v, w) FROM pushed WHERE k < 20");
+        query.collectAsList();
+        BatchScanExec scan = scans(query.queryExecution().executedPlan()).get(0);
+        java.util.Map<String, Long> values = new java.util.HashMap<>();
+        CollectionConverters.asJava(scan.metrics()).forEach((name, metric) -> values.put(name, metric.value()));
+        long rows = SparkTestSession.get().sql("SELECT count(*) FROM spark_parquet").first().getLong(0);
+        long passing = SparkTestSession.get().sql("SELECT count(*) FROM spark_parquet WHERE k < 20").first().getLong(0);
+        assertEquals(rows, values.get("rowsRead"), values.toString());
+        assertEquals(passing, values.get("rowsAggregated"), values.toString());
+        assertEquals(0L, values.get("rowGroupsSkipped"), values.toString());
+        assertTrue(values.get("bytesRead") > 0, values.toString());
+        assertTrue(values.get("peakBufferBytes") > 0, values.toString());
+        assertTrue(values.containsKey("aggregationTime"), values.toString());
+    }
+
+    @Test
+    void rowGroupsRuledOutByStatisticsAreSkippedAndCounted() {
+        Dataset<Row> query = SparkTestSession.get().sql("SELECT weighted_avg(v, w) FROM pushed WHERE k > 1000");
+        List<Row> result = query.collectAsList();
+        assertEquals(null, result.get(0).get(0));
+        BatchScanExec scan = scans(query.queryExecution().executedPlan()).get(0);
+        assertEquals(5L, scan.metrics().apply("rowGroupsSkipped").value());
+        assertEquals(0L, scan.metrics().apply("rowsRead").value());
+    }
+
+    @Test
     void pushdownCanBeTurnedOff() {
         try (var off = SparkTestSession.withConf(PushDownWeightedAvg.ENABLED_KEY, "false")) {
             assertEquals(null, pushedScan("SELECT weighted_avg(v, w) FROM pushed"));

@@ -23,7 +23,10 @@ import io.wavg.kernel.Kernels;
 import io.wavg.kernel.StateLayout;
 import io.wavg.kernel.WeightedAvgKernel;
 import io.wavg.spark.columnar.VectorAccess;
+import io.wavg.spark.source.metrics.AggregationTime;
+import io.wavg.spark.source.metrics.RowsAggregated;
 import io.wavg.state.GroupedSums;
+import org.apache.spark.sql.connector.metric.CustomTaskMetric;
 import io.wavg.state.WeightedSum;
 import scala.jdk.javaapi.CollectionConverters;
 
@@ -39,6 +42,9 @@ final class AggregatingReader implements PartitionReader<InternalRow> {
     private final WeightedAvgKernel[] kernels;
     private Iterator<InternalRow> results;
     private InternalRow current;
+    private CustomTaskMetric[] readMetrics = new CustomTaskMetric[0];
+    private long rowsAggregated;
+    private long aggregationNanos;
 
     AggregatingReader(RowGroupPartition partition, PushedAggregation aggregation, Configuration conf) {
         this.partition = partition;
@@ -82,8 +88,18 @@ final class AggregatingReader implements PartitionReader<InternalRow> {
             filter.initialize(TaskContext.getPartitionId());
         }
         try (RowGroupBatchReader reader = new RowGroupBatchReader(partition, schema, conf)) {
-            return aggregation.groups().length == 0 ? global(reader, filter) : grouped(reader, filter);
+            List<InternalRow> rows = aggregation.groups().length == 0 ? global(reader, filter) : grouped(reader, filter);
+            readMetrics = reader.currentMetricsValues();
+            return rows;
         }
+    }
+
+    @Override
+    public CustomTaskMetric[] currentMetricsValues() {
+        CustomTaskMetric[] values = java.util.Arrays.copyOf(readMetrics, readMetrics.length + 2);
+        values[readMetrics.length] = RowsAggregated.of(rowsAggregated);
+        values[readMetrics.length + 1] = AggregationTime.of(aggregationNanos);
+        return values;
     }
 
     private List<InternalRow> global(RowGroupBatchReader reader, BasePredicate filter) {
@@ -96,6 +112,8 @@ final class AggregatingReader implements PartitionReader<InternalRow> {
             ColumnarBatch batch = reader.get();
             int n = batch.numRows();
             byte[] excluded = excluded(batch, filter);
+            rowsAggregated += passing(excluded, n);
+            long start = System.nanoTime();
             for (int f = 0; f < states.length; f++) {
                 PushedAggregation.Function function = functions.get(f);
                 ColumnVector weights = batch.column(function.weight());
@@ -104,6 +122,7 @@ final class AggregatingReader implements PartitionReader<InternalRow> {
                 kernels[f].addColumns(states[f], doubles(weights, n), doubles(values, n), weightSkips,
                         VectorAccess.nulls(values, n), n);
             }
+            aggregationNanos += System.nanoTime() - start;
         }
         Object[] row = new Object[states.length];
         for (int f = 0; f < states.length; f++) {
@@ -147,6 +166,8 @@ final class AggregatingReader implements PartitionReader<InternalRow> {
                 values[f] = doubles(v, n);
                 skips[f] = union(VectorAccess.nulls(w, n), VectorAccess.nulls(v, n), n);
             }
+            rowsAggregated += passing(excluded, n);
+            long start = System.nanoTime();
             for (int i = 0; i < n; i++) {
                 if (excluded != null && excluded[i] != 0) {
                     continue;
@@ -159,6 +180,7 @@ final class AggregatingReader implements PartitionReader<InternalRow> {
                     }
                 }
             }
+            aggregationNanos += System.nanoTime() - start;
         }
         List<InternalRow> rows = new ArrayList<>(index.size());
         for (int group = 0; group < index.size(); group++) {
@@ -171,6 +193,17 @@ final class AggregatingReader implements PartitionReader<InternalRow> {
             rows.add(new GenericInternalRow(row));
         }
         return rows;
+    }
+
+    private static int passing(byte[] excluded, int n) {
+        if (excluded == null) {
+            return n;
+        }
+        int count = 0;
+        for (int i = 0; i < n; i++) {
+            count += excluded[i] == 0 ? 1 : 0;
+        }
+        return count;
     }
 
     /** One byte per row, non-zero where the filter rejects the row; null without a filter. */

@@ -10,8 +10,15 @@ import org.apache.spark.sql.connector.read.Batch;
 import org.apache.spark.sql.connector.read.InputPartition;
 import org.apache.spark.sql.connector.read.PartitionReaderFactory;
 import org.apache.spark.sql.connector.read.Scan;
+import org.apache.spark.sql.connector.metric.CustomMetric;
+import org.apache.spark.sql.connector.metric.CustomTaskMetric;
 import org.apache.spark.sql.sources.Filter;
 import org.apache.spark.sql.types.StructType;
+
+import io.wavg.spark.source.metrics.BytesRead;
+import io.wavg.spark.source.metrics.PeakBufferBytes;
+import io.wavg.spark.source.metrics.RowGroupsSkipped;
+import io.wavg.spark.source.metrics.RowsRead;
 
 /** Plans one input partition per row group, leaving out those the pushed filters rule out. */
 public final class ParquetScan implements Scan, Batch {
@@ -73,6 +80,16 @@ public final class ParquetScan implements Scan, Batch {
     public int skippedRowGroups() {
         rowGroups();
         return skippedRowGroups;
+    }
+
+    @Override
+    public CustomMetric[] supportedCustomMetrics() {
+        return new CustomMetric[] {new RowsRead(), new BytesRead(), new PeakBufferBytes(), new RowGroupsSkipped()};
+    }
+
+    @Override
+    public CustomTaskMetric[] reportDriverMetrics() {
+        return new CustomTaskMetric[] {RowGroupsSkipped.of(skippedRowGroups())};
     }
 
     @Override

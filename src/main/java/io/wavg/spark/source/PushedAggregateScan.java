@@ -4,7 +4,16 @@ import org.apache.spark.sql.connector.read.Batch;
 import org.apache.spark.sql.connector.read.InputPartition;
 import org.apache.spark.sql.connector.read.PartitionReaderFactory;
 import org.apache.spark.sql.connector.read.Scan;
+import org.apache.spark.sql.connector.metric.CustomMetric;
+import org.apache.spark.sql.connector.metric.CustomTaskMetric;
 import org.apache.spark.sql.types.StructType;
+
+import io.wavg.spark.source.metrics.AggregationTime;
+import io.wavg.spark.source.metrics.BytesRead;
+import io.wavg.spark.source.metrics.PeakBufferBytes;
+import io.wavg.spark.source.metrics.RowGroupsSkipped;
+import io.wavg.spark.source.metrics.RowsAggregated;
+import io.wavg.spark.source.metrics.RowsRead;
 
 /** The same row groups as the scan it replaces, each answered with partial weighted_avg states. */
 public final class PushedAggregateScan implements Scan, Batch {
@@ -40,6 +49,17 @@ public final class PushedAggregateScan implements Scan, Batch {
     @Override
     public InputPartition[] planInputPartitions() {
         return rows.planInputPartitions();
+    }
+
+    @Override
+    public CustomMetric[] supportedCustomMetrics() {
+        return new CustomMetric[] {new RowsRead(), new RowsAggregated(), new BytesRead(), new PeakBufferBytes(),
+            new AggregationTime(), new RowGroupsSkipped()};
+    }
+
+    @Override
+    public CustomTaskMetric[] reportDriverMetrics() {
+        return rows.reportDriverMetrics();
     }
 
     @Override

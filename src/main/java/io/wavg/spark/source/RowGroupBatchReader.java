@@ -22,7 +22,11 @@ import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.vectorized.ColumnVector;
 import org.apache.spark.sql.vectorized.ColumnarBatch;
 
+import io.wavg.spark.source.metrics.BytesRead;
+import io.wavg.spark.source.metrics.PeakBufferBytes;
+import io.wavg.spark.source.metrics.RowsRead;
 import io.wavg.spark.source.parquet.ColumnChunkReader;
+import org.apache.spark.sql.connector.metric.CustomTaskMetric;
 
 /**
  * Reads one row group as batches of {@value #BATCH_ROWS} rows, each requested column streamed page by
@@ -39,6 +43,7 @@ final class RowGroupBatchReader implements PartitionReader<ColumnarBatch> {
     private final ColumnChunkMetaData[] chunks; // null where the file lacks the column
     private final StructType schema;
     private long rowsLeft;
+    private long rowsRead;
 
     RowGroupBatchReader(RowGroupPartition partition, StructType schema, Configuration conf) {
         this.partition = partition;
@@ -102,6 +107,7 @@ final class RowGroupBatchReader implements PartitionReader<ColumnarBatch> {
         }
         batch.setNumRows(rows);
         rowsLeft -= rows;
+        rowsRead += rows;
         return true;
     }
 
@@ -133,6 +139,11 @@ final class RowGroupBatchReader implements PartitionReader<ColumnarBatch> {
             return Double.NaN;
         }
         return Math.max(Math.abs(min.doubleValue()), Math.abs(max.doubleValue()));
+    }
+
+    @Override
+    public CustomTaskMetric[] currentMetricsValues() {
+        return new CustomTaskMetric[] {RowsRead.of(rowsRead), BytesRead.of(bytesRead()), PeakBufferBytes.of(peakBufferBytes())};
     }
 
     /** Bytes read and the largest page buffers held, over all columns. */

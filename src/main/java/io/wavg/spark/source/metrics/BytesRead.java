@@ -1,0 +1,27 @@
+package io.wavg.spark.source.metrics;
+
+import org.apache.spark.sql.connector.metric.CustomMetric;
+
+/** Bytes read from Parquet files. */
+public final class BytesRead implements CustomMetric {
+    public static final String NAME = "bytesRead";
+
+    public static TaskValue of(long value) {
+        return new TaskValue(NAME, value);
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public String description() {
+        return "bytes read from Parquet files";
+    }
+
+    @Override
+    public String aggregateTaskMetrics(long[] taskValues) {
+        return Long.toString(Totals.sum(taskValues));
+    }
+}

@@ -1,0 +1,27 @@
+package io.wavg.spark.source.metrics;
+
+import org.apache.spark.sql.connector.metric.CustomMetric;
+
+/** Rows read from Parquet. */
+public final class RowsRead implements CustomMetric {
+    public static final String NAME = "rowsRead";
+
+    public static TaskValue of(long value) {
+        return new TaskValue(NAME, value);
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public String description() {
+        return "rows read from Parquet";
+    }
+
+    @Override
+    public String aggregateTaskMetrics(long[] taskValues) {
+        return Long.toString(Totals.sum(taskValues));
+    }
+}
