@@ -1,7 +1,8 @@
 /*
  * ns per pair of the exact kernel against a naive double-sum kernel on the same random pairs, for
- * a batch that stays in cache and one that streams from memory.
- * Build and run: make -C native bench [ARGS="PAIRS [0|1]"]: PAIRS per measurement, size 0 or 1 only
+ * batch sizes from a few pairs, where the fixed cost of a call dominates, through a Spark batch,
+ * which stays in cache, to one that streams from memory.
+ * Build and run: make -C native bench [ARGS="PAIRS [BATCH]"]: PAIRS per measurement, BATCH one size only
  */
 #define _POSIX_C_SOURCE 199309L
 #include <stdint.h>
@@ -37,11 +38,15 @@ static double uniform(void) {
 }
 
 int main(int argc, char **argv) {
-    /* a Spark batch, which stays in cache, and a batch that streams from memory */
-    size_t sizes[] = {4096, 1 << 24};
-    int first = argc > 2 ? atoi(argv[2]) : 0, last = argc > 2 ? atoi(argv[2]) : 1;
+    /* the batch sizes of the JMH benchmark (KernelBenchmark), so the two tables line up */
+    size_t sizes[] = {16, 64, 256, 1024, 4096, 65536, 1 << 24};
+    size_t count = sizeof sizes / sizeof sizes[0];
+    if (argc > 2) {
+        sizes[0] = (size_t)atol(argv[2]);
+        count = 1;
+    }
     int64_t *state = malloc(wavg_state_words() * sizeof *state);
-    for (int s = first; s <= last; s++) {
+    for (size_t s = 0; s < count; s++) {
         size_t n = sizes[s];
         double *w = malloc(n * sizeof *w), *v = malloc(n * sizeof *v);
         for (size_t i = 0; i < n; i++) {

@@ -2,20 +2,44 @@ package io.wavg.bench;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Supplier;
 
 import org.apache.spark.sql.SparkSession;
 
-/** Deterministic benchmark datasets, written once and reused: same seed, same rows, same files. */
+/**
+ * Deterministic benchmark datasets, written once and reused: same seed, same rows, same files. Spark
+ * is asked for only when a dataset is missing, so a caller that needs none starts none.
+ */
 final class Datasets {
     private Datasets() {}
 
+    /** "10000000,100_000_000" as row counts: the {@code --rows} argument of the benchmarks. */
+    static List<Long> rowCounts(String list) {
+        return Arrays.stream(list.split(",")).map(n -> Long.parseLong(n.strip().replace("_", ""))).toList();
+    }
+
     /** rows of (weight, value) doubles as snappy Parquet; weights in [0, 100), values around 50. */
-    static Path weightValue(SparkSession spark, Path root, long rows) {
+    static Path weightValue(Supplier<SparkSession> spark, Path root, long rows) {
         Path path = root.resolve("w-" + rows);
         if (!Files.exists(path.resolve("_SUCCESS"))) {
             System.out.printf("writing %,d rows to %s%n", rows, path);
-            spark.range(0, rows, 1, Math.max(2, (int) (rows / 5_000_000L)))
+            spark.get().range(0, rows, 1, Math.max(2, (int) (rows / 5_000_000L)))
                     .selectExpr("rand(7) * 100 AS weight", "randn(11) * 1000 + 50 AS value")
+                    .write().mode("overwrite").option("compression", "snappy").parquet(path.toString());
+        }
+        return path;
+    }
+
+    /** rows of (key, weight, value) with {@code keys} distinct keys spread over every file. */
+    static Path keyedWeightValue(Supplier<SparkSession> spark, Path root, long rows, long keys) {
+        Path path = root.resolve("k" + keys + "-" + rows);
+        if (!Files.exists(path.resolve("_SUCCESS"))) {
+            System.out.printf("writing %,d rows with %,d keys to %s%n", rows, keys, path);
+            spark.get().range(0, rows, 1, Math.max(2, (int) (rows / 5_000_000L)))
+                    .selectExpr("CAST(id % " + keys + " AS BIGINT) AS key", "rand(7) * 100 AS weight",
+                            "randn(11) * 1000 + 50 AS value")
                     .write().mode("overwrite").option("compression", "snappy").parquet(path.toString());
         }
         return path;

@@ -29,28 +29,40 @@ import scala.Tuple2;
  * row path, the same columnar path with a naive double-sum C kernel brought through
  * spark.wavg.kernel.library, a naive typed Aggregator through functions.udaf, and DuckDB's weighted_avg when its JDBC
  * driver is on the classpath (profile bench). Prints a table of median time, rows/s, the ratio of
- * each to Spark's built-in, the result and its distance in ulps from the exact result.
+ * each to Spark's built-in, the result and its distance in ulps from the exact result, and appends
+ * the same rows to end_to_end.csv in the report folder, for {@link Report}.
  *
- * <p>Arguments: {@code --rows N} (default 10M), {@code --data DIR} (default target/bench-data),
- * {@code --runs R} (timed runs after one warm-up, default 5), {@code --only a,b} (engine names).
+ * <p>Arguments: {@code --rows N[,N...]} (default 10M; one table per size, e.g. 10000000,100000000 for
+ * a scaling chart), {@code --data DIR} (default target/bench-data), {@code --runs R} (timed runs
+ * after one warm-up, default 5), {@code --only a,b} (engine names), {@code --report DIR} (default
+ * target/bench-report), {@code --verify} (the exact result from BigDecimal sums instead of our
+ * weighted_avg: independent, but about a microsecond per row).
  */
 public final class EndToEndBenchmark {
+    private static final List<String> CSV_COLUMNS = List.of("rows", "engine", "runs", "median_seconds",
+            "rows_per_second", "speed_vs_spark_builtin", "result", "exact", "exact_from", "ulps_from_exact");
+
     private EndToEndBenchmark() {}
 
     public static void main(String[] args) throws Exception {
-        long rows = 10_000_000L;
+        List<Long> sizes = List.of(10_000_000L);
         String dataRoot = "target/bench-data";
         int runs = 5;
         List<String> only = null;
+        Path reportDir = Csv.DEFAULT_DIR;
+        boolean verify = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
-                case "--rows" -> rows = Long.parseLong(args[++i].replace("_", ""));
+                case "--rows" -> sizes = Datasets.rowCounts(args[++i]);
                 case "--data" -> dataRoot = args[++i];
                 case "--runs" -> runs = Integer.parseInt(args[++i]);
                 case "--only" -> only = Arrays.asList(args[++i].split(","));
+                case "--report" -> reportDir = Path.of(args[++i]);
+                case "--verify" -> verify = true;
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
+        RunInfo run = RunInfo.of(EndToEndBenchmark.class, args);
         SparkSession spark = SparkSession.builder()
                 .master("local[2]")
                 .appName("weighted_avg benchmark")
@@ -59,52 +71,75 @@ public final class EndToEndBenchmark {
                 .getOrCreate();
         spark.sparkContext().setLogLevel("WARN");
         try {
-            Path data = Datasets.weightValue(spark, Path.of(dataRoot), rows);
-            spark.read().parquet(data.toString()).createOrReplaceTempView("t");
             spark.udf().register("naive_wavg", functions.udaf(new NaiveWeightedAvg(),
                     Encoders.tuple(Encoders.DOUBLE(), Encoders.DOUBLE())));
-
-            Map<String, Callable<Double>> engines = new LinkedHashMap<>();
-            engines.put("spark_builtin", () -> sparkQuery(spark, "SELECT sum(value * weight) / sum(weight) FROM t", true));
-            engines.put("wavg_columnar", () -> sparkQuery(spark, "SELECT weighted_avg(value, weight) FROM t", true));
-            engines.put("wavg_rows", () -> sparkQuery(spark, "SELECT weighted_avg(value, weight) FROM t", false));
             Path naiveKernel = NaiveKernelLibrary.build(Path.of(dataRoot));
-            engines.put("wavg_columnar_naive_kernel", () -> {
-                spark.conf().set(KernelChoice.LIBRARY_KEY, naiveKernel.toString());
-                try {
-                    return sparkQuery(spark, "SELECT weighted_avg(value, weight) FROM t", true);
-                } finally {
-                    spark.conf().unset(KernelChoice.LIBRARY_KEY);
-                }
-            });
-            engines.put("udaf_aggregator", () -> sparkQuery(spark, "SELECT naive_wavg(weight, value) FROM t", true));
-            if (duckDbAvailable()) {
-                engines.put("duckdb", () -> duckDb(data));
+            List<String> header = new ArrayList<>(RunInfo.header());
+            header.addAll(CSV_COLUMNS);
+            Path csv = reportDir.resolve(Csv.END_TO_END);
+            for (long rows : sizes) {
+                Path data = Datasets.weightValue(() -> spark, Path.of(dataRoot), rows);
+                Csv.append(csv, header, measure(spark, run, data, rows, runs, only, naiveKernel, verify));
             }
-            if (only != null) {
-                engines.keySet().retainAll(only);
-            }
-            double exact = sparkQuery(spark, "SELECT weighted_avg(value, weight) FROM t", true);
-
-            List<String[]> table = new ArrayList<>();
-            double builtInSeconds = Double.NaN;
-            for (Map.Entry<String, Callable<Double>> engine : engines.entrySet()) {
-                Measurement m = Measurement.of(engine.getValue(), runs);
-                if (engine.getKey().equals("spark_builtin")) {
-                    builtInSeconds = m.medianSeconds();
-                }
-                table.add(new String[] {engine.getKey(), fmt("%.3f", m.medianSeconds()),
-                        fmt("%.1fM", rows / m.medianSeconds() / 1e6),
-                        fmt("%.2fx", builtInSeconds / m.medianSeconds()),
-                        Double.toString(m.result()), Long.toString(Ulps.between(m.result(), exact))});
-            }
-            System.out.printf("%n%,d rows, %s, local[2], median of %d runs after a warm-up%n", rows, data, runs);
-            System.out.println("speed = Spark built-in time / engine time (higher is faster); "
-                    + "ulps = distance from the exact result");
-            printTable(new String[] {"engine", "seconds", "rows/s", "speed", "result", "ulps"}, table);
+            System.out.println("appended to " + csv + "; chart: -Dbench.main=io.wavg.bench.Report");
         } finally {
             spark.stop();
         }
+    }
+
+    /** Times every engine on one dataset and prints its table; returns its CSV rows. */
+    private static List<List<String>> measure(SparkSession spark, RunInfo run, Path data, long rows, int runs,
+                                              List<String> only, Path naiveKernel, boolean verify) throws Exception {
+        spark.read().parquet(data.toString()).createOrReplaceTempView("t");
+        spark.read().format("wavg_parquet").load(data.toString()).createOrReplaceTempView("pushed");
+        Map<String, Callable<Double>> engines = new LinkedHashMap<>();
+        engines.put("spark_builtin", () -> sparkQuery(spark, "SELECT sum(value * weight) / sum(weight) FROM t", true));
+        engines.put("wavg_columnar", () -> sparkQuery(spark, "SELECT weighted_avg(value, weight) FROM t", true));
+        engines.put("wavg_pushdown", () -> sparkQuery(spark, "SELECT weighted_avg(value, weight) FROM pushed", true));
+        engines.put("wavg_rows", () -> sparkQuery(spark, "SELECT weighted_avg(value, weight) FROM t", false));
+        engines.put("wavg_columnar_naive_kernel", () -> {
+            spark.conf().set(KernelChoice.LIBRARY_KEY, naiveKernel.toString());
+            try {
+                return sparkQuery(spark, "SELECT weighted_avg(value, weight) FROM t", true);
+            } finally {
+                spark.conf().unset(KernelChoice.LIBRARY_KEY);
+            }
+        });
+        engines.put("udaf_aggregator", () -> sparkQuery(spark, "SELECT naive_wavg(weight, value) FROM t", true));
+        if (duckDbAvailable()) {
+            engines.put("duckdb", () -> duckDb(data, false));
+        }
+        if (only != null) {
+            engines.keySet().retainAll(only);
+        }
+        double exact = verify ? BigDecimalReference.weightedAvg(spark, data)
+                : sparkQuery(spark, "SELECT weighted_avg(value, weight) FROM t", true);
+        String exactFrom = verify ? "BigDecimal" : "weighted_avg";
+
+        List<String[]> table = new ArrayList<>();
+        List<List<String>> csvRows = new ArrayList<>();
+        double builtInSeconds = Double.NaN;
+        for (Map.Entry<String, Callable<Double>> engine : engines.entrySet()) {
+            Measurement m = Measurement.of(engine.getValue(), runs);
+            double seconds = m.medianSeconds();
+            if (engine.getKey().equals("spark_builtin")) {
+                builtInSeconds = seconds;
+            }
+            double speed = builtInSeconds / seconds;
+            long ulps = Ulps.between(m.result(), exact);
+            table.add(new String[] {engine.getKey(), fmt("%.3f", seconds), fmt("%.1fM", rows / seconds / 1e6),
+                    fmt("%.2fx", speed), Double.toString(m.result()), Long.toString(ulps)});
+            List<String> csvRow = new ArrayList<>(run.fields());
+            csvRow.addAll(List.of(Long.toString(rows), engine.getKey(), Integer.toString(runs), fmt("%.4f", seconds),
+                    fmt("%.0f", rows / seconds), fmt("%.4f", speed), Double.toString(m.result()),
+                    Double.toString(exact), exactFrom, Long.toString(ulps)));
+            csvRows.add(csvRow);
+        }
+        System.out.printf("%n%,d rows, %s, local[2], median of %d runs after a warm-up%n", rows, data, runs);
+        System.out.println("speed = Spark built-in time / engine time (higher is faster); "
+                + "ulps = distance from the exact result (" + exactFrom + ": " + exact + ")");
+        printTable(new String[] {"engine", "seconds", "rows/s", "speed", "result", "ulps"}, table);
+        return csvRows;
     }
 
     static double sparkQuery(SparkSession spark, String sql, boolean columnar) {
@@ -122,12 +157,16 @@ public final class EndToEndBenchmark {
         }
     }
 
-    static double duckDb(Path data) throws Exception {
+    /** DuckDB's weighted_avg over the same files; grouped: the sum of the per-key averages. */
+    static double duckDb(Path data, boolean grouped) throws Exception {
+        String files = "read_parquet('" + data.toAbsolutePath() + "/*.parquet')";
+        String sql = grouped
+                ? "SELECT sum(a) FROM (SELECT key, weighted_avg(value, weight) AS a FROM " + files + " GROUP BY key)"
+                : "SELECT weighted_avg(value, weight) FROM " + files;
         try (Connection connection = DriverManager.getConnection("jdbc:duckdb:");
              Statement statement = connection.createStatement()) {
             statement.execute("SET threads = 2");
-            try (ResultSet rs = statement.executeQuery("SELECT weighted_avg(value, weight) FROM read_parquet('"
-                    + data.toAbsolutePath() + "/*.parquet')")) {
+            try (ResultSet rs = statement.executeQuery(sql)) {
                 rs.next();
                 return rs.getDouble(1);
             }

@@ -1,0 +1,58 @@
+package io.wavg.bench;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+import io.wavg.spark.WeightedAvgExtensions;
+
+/**
+ * One engine's query over one dataset in a JVM of its own, so that MemoryBenchmark can measure its
+ * peak memory alone. Prints "rows=… result=…" (for GROUP BY, the number of groups and a checksum).
+ *
+ * <p>Arguments: ENGINE DATA_DIR [grouped]; engines as in {@link EndToEndBenchmark}.
+ */
+public final class SingleQuery {
+    private SingleQuery() {}
+
+    public static void main(String[] args) throws Exception {
+        String engine = args[0];
+        Path data = Path.of(args[1]);
+        boolean grouped = args.length > 2 && args[2].equals("grouped");
+        if (engine.equals("duckdb")) {
+            System.out.println("result=" + EndToEndBenchmark.duckDb(data, grouped));
+            return;
+        }
+        SparkSession spark = SparkSession.builder()
+                .master("local[2]")
+                .appName("weighted_avg memory: " + engine)
+                .config("spark.sql.extensions", WeightedAvgExtensions.class.getName())
+                .config("spark.ui.enabled", "false")
+                .getOrCreate();
+        spark.sparkContext().setLogLevel("WARN");
+        try {
+            if (engine.equals("wavg_pushdown")) {
+                spark.read().format("wavg_parquet").load(data.toString()).createOrReplaceTempView("t");
+            } else {
+                spark.read().parquet(data.toString()).createOrReplaceTempView("t");
+            }
+            String expression = switch (engine) {
+                case "spark_builtin" -> "sum(value * weight) / sum(weight)";
+                case "wavg_columnar", "wavg_rows", "wavg_pushdown" -> "weighted_avg(value, weight)";
+                default -> throw new IllegalArgumentException("unknown engine " + engine);
+            };
+            spark.conf().set("spark.wavg.columnar.enabled", Boolean.toString(!engine.equals("wavg_rows")));
+            if (grouped) {
+                List<Row> rows = spark.sql("SELECT count(*), sum(a) FROM (SELECT key, " + expression
+                        + " AS a FROM t GROUP BY key)").collectAsList();
+                System.out.println("groups=" + rows.get(0).get(0) + " result=" + rows.get(0).get(1));
+            } else {
+                System.out.println("result=" + spark.sql("SELECT " + expression + " FROM t").first().get(0));
+            }
+        } finally {
+            spark.stop();
+        }
+    }
+}
