@@ -80,18 +80,20 @@ public final class ParquetFiles {
         return new ParquetFiles(location, new SerializableConfiguration(conf), footers, merge(footers));
     }
 
-    /** Data files below a path, skipping Spark's and Hadoop's bookkeeping (_SUCCESS, .crc, …). */
+    /**
+     * Data files at or below a path, skipping Spark's and Hadoop's bookkeeping (_SUCCESS, .crc, …)
+     * inside directories. The path itself is read whatever its name: the user named it.
+     */
     private static void collect(FileSystem fs, FileStatus status, List<FileStatus> out) throws IOException {
-        String name = status.getPath().getName();
-        if (name.startsWith("_") || name.startsWith(".")) {
+        if (!status.isDirectory()) {
+            out.add(status);
             return;
         }
-        if (status.isDirectory()) {
-            for (FileStatus child : fs.listStatus(status.getPath())) {
+        for (FileStatus child : fs.listStatus(status.getPath())) {
+            String name = child.getPath().getName();
+            if (!name.startsWith("_") && !name.startsWith(".")) {
                 collect(fs, child, out);
             }
-        } else {
-            out.add(status);
         }
     }
 

@@ -101,8 +101,10 @@ final class RowGroupBatchReader implements PartitionReader<ColumnarBatch> {
             if (readers[c] == null) {
                 vectors[c].putNulls(0, rows);
             } else if (readers[c].read(vectors[c], rows) != rows) {
-                throw new IllegalStateException(WeightedAvgParquetSource.NAME + ": column "
-                        + batch.column(c) + " of " + partition.path() + " ended before its row group");
+                // named like every other unreadable column (the vector itself prints as an object id)
+                throw new io.wavg.spark.source.parquet.UnsupportedParquetException(partition.path(),
+                        schema.fields()[c].name(), "has fewer values than its row group's "
+                        + partition.rows() + " rows");
             }
         }
         batch.setNumRows(rows);
