@@ -17,6 +17,7 @@ import org.apache.spark.sql.execution.aggregate.BaseAggregateExec;
 import org.apache.spark.sql.types.BinaryType$;
 import org.apache.spark.sql.types.DoubleType$;
 
+import io.wavg.spark.Plans;
 import io.wavg.spark.WeightedAvg;
 import scala.jdk.javaapi.CollectionConverters;
 
@@ -45,21 +46,9 @@ public final class ColumnarWeightedAvgRule extends ColumnarRule {
                 if (!Boolean.parseBoolean(session.conf().get(ENABLED_KEY, "true"))) {
                     return plan;
                 }
-                return rewrite(plan);
+                return Plans.replaceTopDown(plan, ColumnarWeightedAvgRule::replacement);
             }
         };
-    }
-
-    private static SparkPlan rewrite(SparkPlan plan) {
-        SparkPlan replaced = replacement(plan);
-        if (replaced != null) {
-            return replaced;
-        }
-        List<SparkPlan> children = new ArrayList<>();
-        for (SparkPlan child : CollectionConverters.asJava(plan.children())) {
-            children.add(rewrite(child));
-        }
-        return plan.withNewChildren(CollectionConverters.asScala(children).toSeq());
     }
 
     /** The columnar exec for a matching partial aggregate, or null. */

@@ -25,6 +25,7 @@ import org.apache.spark.sql.types.Metadata;
 import org.apache.spark.sql.types.NumericType;
 
 import io.wavg.spark.MergeWeightedAvg;
+import io.wavg.spark.Plans;
 import io.wavg.spark.WeightedAvg;
 import scala.Option;
 import scala.jdk.javaapi.CollectionConverters;
@@ -51,21 +52,7 @@ public final class PushDownWeightedAvg extends Rule<LogicalPlan> {
         if (!Boolean.parseBoolean(session.conf().get(ENABLED_KEY, "true"))) {
             return plan;
         }
-        return rewrite(plan);
-    }
-
-    private static LogicalPlan rewrite(LogicalPlan plan) {
-        if (plan instanceof Aggregate aggregate) {
-            LogicalPlan pushed = pushDown(aggregate);
-            if (pushed != null) {
-                return pushed;
-            }
-        }
-        List<LogicalPlan> children = new ArrayList<>();
-        for (LogicalPlan child : CollectionConverters.asJava(plan.children())) {
-            children.add(rewrite(child));
-        }
-        return plan.withNewChildren(CollectionConverters.asScala(children).toSeq());
+        return Plans.replaceTopDown(plan, node -> node instanceof Aggregate aggregate ? pushDown(aggregate) : null);
     }
 
     private static LogicalPlan pushDown(Aggregate aggregate) {

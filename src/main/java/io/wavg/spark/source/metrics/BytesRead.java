@@ -1,9 +1,9 @@
 package io.wavg.spark.source.metrics;
 
-import org.apache.spark.sql.connector.metric.CustomMetric;
+import org.apache.spark.sql.connector.metric.CustomSumMetric;
 
 /** Bytes read from Parquet files. */
-public final class BytesRead implements CustomMetric {
+public final class BytesRead extends CustomSumMetric {
     public static final String NAME = "bytesRead";
 
     public static TaskValue of(long value) {
@@ -18,10 +18,5 @@ public final class BytesRead implements CustomMetric {
     @Override
     public String description() {
         return "bytes read from Parquet files";
-    }
-
-    @Override
-    public String aggregateTaskMetrics(long[] taskValues) {
-        return Long.toString(Totals.sum(taskValues));
     }
 }

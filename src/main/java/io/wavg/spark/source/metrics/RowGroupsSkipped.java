@@ -1,9 +1,9 @@
 package io.wavg.spark.source.metrics;
 
-import org.apache.spark.sql.connector.metric.CustomMetric;
+import org.apache.spark.sql.connector.metric.CustomSumMetric;
 
 /** Row groups skipped by statistics. */
-public final class RowGroupsSkipped implements CustomMetric {
+public final class RowGroupsSkipped extends CustomSumMetric {
     public static final String NAME = "rowGroupsSkipped";
 
     public static TaskValue of(long value) {
@@ -18,10 +18,5 @@ public final class RowGroupsSkipped implements CustomMetric {
     @Override
     public String description() {
         return "row groups skipped by statistics";
-    }
-
-    @Override
-    public String aggregateTaskMetrics(long[] taskValues) {
-        return Long.toString(Totals.sum(taskValues));
     }
 }

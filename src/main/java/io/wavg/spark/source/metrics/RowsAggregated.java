@@ -1,9 +1,9 @@
 package io.wavg.spark.source.metrics;
 
-import org.apache.spark.sql.connector.metric.CustomMetric;
+import org.apache.spark.sql.connector.metric.CustomSumMetric;
 
 /** Rows aggregated inside the scan. */
-public final class RowsAggregated implements CustomMetric {
+public final class RowsAggregated extends CustomSumMetric {
     public static final String NAME = "rowsAggregated";
 
     public static TaskValue of(long value) {
@@ -18,10 +18,5 @@ public final class RowsAggregated implements CustomMetric {
     @Override
     public String description() {
         return "rows aggregated inside the scan";
-    }
-
-    @Override
-    public String aggregateTaskMetrics(long[] taskValues) {
-        return Long.toString(Totals.sum(taskValues));
     }
 }

@@ -1,9 +1,9 @@
 package io.wavg.spark.source.metrics;
 
-import org.apache.spark.sql.connector.metric.CustomMetric;
+import org.apache.spark.sql.connector.metric.CustomSumMetric;
 
 /** Rows read from Parquet. */
-public final class RowsRead implements CustomMetric {
+public final class RowsRead extends CustomSumMetric {
     public static final String NAME = "rowsRead";
 
     public static TaskValue of(long value) {
@@ -18,10 +18,5 @@ public final class RowsRead implements CustomMetric {
     @Override
     public String description() {
         return "rows read from Parquet";
-    }
-
-    @Override
-    public String aggregateTaskMetrics(long[] taskValues) {
-        return Long.toString(Totals.sum(taskValues));
     }
 }
