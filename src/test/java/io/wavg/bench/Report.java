@@ -38,17 +38,18 @@ public final class Report {
     private static final String[] SERIES_COLORS = {"#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
         "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"};
     private static final String ALARM_COLOR = "#d62728";
-    private static final Map<String, String> LABELS = Map.of(
-            "spark_builtin", "Spark built-in sum(v*w)/sum(w)",
-            "wavg_columnar", "weighted_avg, columnar path",
-            "wavg_rows", "weighted_avg, row path",
-            "wavg_columnar_naive_kernel", "columnar path, naive C kernel",
-            "udaf_aggregator", "typed Aggregator (functions.udaf)",
-            "duckdb", "DuckDB weighted_avg, 2 threads",
-            "javaKernel", "exact Java kernel",
-            "nativeKernel", "exact native kernel via jnr-ffi",
-            "naiveDoubleSum", "naive Java double sum",
-            "plainSum", "plain sum of both arrays (bandwidth)");
+    private static final Map<String, String> LABELS = Map.ofEntries(
+            Map.entry("spark_builtin", "Spark built-in sum(v*w)/sum(w)"),
+            Map.entry("wavg_columnar", "weighted_avg, columnar path"),
+            Map.entry("wavg_pushdown", "weighted_avg inside a wavg_parquet scan"),
+            Map.entry("wavg_rows", "weighted_avg, row path"),
+            Map.entry("wavg_columnar_naive_kernel", "columnar path, naive C kernel"),
+            Map.entry("udaf_aggregator", "typed Aggregator (functions.udaf)"),
+            Map.entry("duckdb", "DuckDB weighted_avg, 2 threads"),
+            Map.entry("javaKernel", "exact Java kernel"),
+            Map.entry("nativeKernel", "exact native kernel via jnr-ffi"),
+            Map.entry("naiveDoubleSum", "naive Java double sum"),
+            Map.entry("plainSum", "plain sum of both arrays (bandwidth)"));
 
     private Report() {}
 
