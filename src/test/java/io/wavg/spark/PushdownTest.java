@@ -177,6 +177,18 @@ class PushdownTest {
     }
 
     @Test
+    void countStarComesFromTheFootersUnlessFiltered() {
+        Dataset<Row> count = SparkTestSession.get().sql("SELECT count(*) FROM pushed");
+        assertEquals(rows("SELECT count(*) FROM spark_parquet"), count.collectAsList());
+        String plan = count.queryExecution().explainString(org.apache.spark.sql.execution.SimpleMode$.MODULE$);
+        assertTrue(plan.contains("PushedAggregation: [COUNT(*)] from footers"), plan);
+        Dataset<Row> filtered = SparkTestSession.get().sql("SELECT count(*) FROM pushed WHERE v > 0");
+        assertEquals(rows("SELECT count(*) FROM spark_parquet WHERE v > 0"), filtered.collectAsList());
+        assertFalse(filtered.queryExecution().explainString(org.apache.spark.sql.execution.SimpleMode$.MODULE$)
+                .contains("from footers"));
+    }
+
+    @Test
     void pushdownCanBeTurnedOff() {
         try (var off = SparkTestSession.withConf(PushDownWeightedAvg.ENABLED_KEY, "false")) {
             assertEquals(null, pushedScan("SELECT weighted_avg(v, w) FROM pushed"));
