@@ -3,7 +3,8 @@ package io.wavg.kernel;
 import static io.wavg.kernel.StateLayout.*;
 
 /**
- * The pure-Java kernel: exact fixed-point accumulation into the same state layout as native/wavg.c.
+ * The pure-Java kernel: exact accumulation into the same state layout as native/wavg.c, by the same
+ * route (FMA products, two extraction levels per block, fixed-point digits for the rest).
  * Both are exact, so after {@link #normalize} their states are identical word for word. Used where no
  * bundled native library fits the platform, or on request.
  */
@@ -14,6 +15,11 @@ public final class JavaKernel implements WeightedAvgKernel {
     private static final long HIDDEN_BIT = 1L << 52;
     private static final long DIGIT_MASK = 0xffffffffL;
     private static final int EXPONENT_MAX = 0x7ff;
+    private static final int BLOCK_BITS = 10;
+    private static final int BLOCK = 1 << BLOCK_BITS; // pairs whose level sums stay exact
+    private static final int LEVEL_STEP = 52 - BLOCK_BITS;
+    /** Per-thread copies of a block: the extraction clobbers them, and callers' arrays stay intact. */
+    private static final ThreadLocal<double[][]> BLOCKS = ThreadLocal.withInitial(() -> new double[2][BLOCK]);
 
     private JavaKernel() {}
 
@@ -24,34 +30,32 @@ public final class JavaKernel implements WeightedAvgKernel {
 
     @Override
     public void addPairs(long[] state, double[] pairs, int n) {
-        int done = 0;
-        while (done < n) {
-            int chunk = room(state, n - done);
-            for (int i = done; i < done + chunk; i++) {
-                addPair(state, pairs[2 * i], pairs[2 * i + 1]);
+        double[][] block = BLOCKS.get();
+        for (int done = 0; done < n; done += BLOCK) {
+            int count = Math.min(BLOCK, n - done);
+            for (int i = 0; i < count; i++) {
+                block[0][i] = pairs[2 * (done + i)];
+                block[1][i] = pairs[2 * (done + i) + 1];
             }
-            state[PENDING] += chunk;
-            state[COUNT] += chunk;
-            done += chunk;
+            addBlock(state, block[0], block[1], count, count);
         }
     }
 
     @Override
     public void addColumns(long[] state, double[] weights, double[] values, byte[] weightNulls, byte[] valueNulls,
                            int n) {
-        int done = 0;
-        while (done < n) {
-            int chunk = room(state, n - done);
-            int added = 0;
-            for (int i = done; i < done + chunk; i++) {
+        double[][] block = BLOCKS.get();
+        for (int done = 0; done < n; done += BLOCK) {
+            int count = Math.min(BLOCK, n - done);
+            int kept = 0;
+            for (int i = done; i < done + count; i++) {
                 if ((weightNulls == null || weightNulls[i] == 0) && (valueNulls == null || valueNulls[i] == 0)) {
-                    addPair(state, weights[i], values[i]);
-                    added++;
+                    block[0][kept] = weights[i];
+                    block[1][kept] = values[i];
+                    kept++;
                 }
             }
-            state[PENDING] += chunk;
-            state[COUNT] += added;
-            done += chunk;
+            addBlock(state, block[0], block[1], kept, count);
         }
     }
 
@@ -74,11 +78,88 @@ public final class JavaKernel implements WeightedAvgKernel {
         addProduct(state, wb, vb);
     }
 
-    private static int room(long[] state, int wanted) {
-        if (state[PENDING] >= CARRY_LIMIT) {
+    /**
+     * Adds {@code n} pairs of the block exactly, the way native/wavg.c does: pairs within the range where
+     * an FMA splits w * v into hi + lo exactly are summed by two extraction levels per stream (see
+     * {@link io.wavg.state.GroupedSums} for the argument); what they leave, and every other pair, goes
+     * to the digits. {@code rows} is what the block stood for, NULLs included, for carry accounting.
+     */
+    private static void addBlock(long[] state, double[] w, double[] v, int n, int rows) {
+        // per digit: a slow pair or a residual of w, residuals of hi and lo, and the six level sums
+        if (state[PENDING] + 2L * rows + 6 > CARRY_LIMIT) {
             INSTANCE.normalize(state);
         }
-        return (int) Math.min(wanted, CARRY_LIMIT - state[PENDING]);
+        state[PENDING] += 2L * rows + 6;
+        state[COUNT] += n;
+        double maxW = 0.0;
+        double maxV = 0.0;
+        for (int i = 0; i < n; i++) {
+            if (inFastRange(w[i]) && inFastRange(v[i])) {
+                maxW = Math.max(maxW, Math.abs(w[i]));
+                maxV = Math.max(maxV, Math.abs(v[i]));
+            } else {
+                addPair(state, w[i], v[i]);
+                w[i] = 0.0;
+                v[i] = 0.0;
+            }
+        }
+        maxW = maxW == 0.0 ? 1.0 : maxW; // any larger bound is as exact
+        maxV = maxV == 0.0 ? 1.0 : maxV;
+        int sw = Math.getExponent(maxW) + 2 + BLOCK_BITS;
+        int eh = Math.getExponent(maxW * maxV); // |w v| rounds to at most this
+        int sh = eh + 2 + BLOCK_BITS;
+        int sl = eh - 53 + 2 + BLOCK_BITS; // |lo| <= ulp(hi) / 2
+        double w1 = Math.scalb(1.5, sw);
+        double w2 = Math.scalb(1.5, sw - LEVEL_STEP);
+        double h1 = Math.scalb(1.5, sh);
+        double h2 = Math.scalb(1.5, sh - LEVEL_STEP);
+        double l1 = Math.scalb(1.5, sl);
+        double l2 = Math.scalb(1.5, sl - LEVEL_STEP);
+        double sumW1 = 0, sumW2 = 0, sumH1 = 0, sumH2 = 0, sumL1 = 0, sumL2 = 0;
+        for (int i = 0; i < n; i++) {
+            double x = w[i];
+            double hi = x * v[i];
+            double lo = Math.fma(x, v[i], -hi);
+            double part = (w1 + x) - w1;
+            x -= part;
+            sumW1 += part;
+            part = (w2 + x) - w2;
+            sumW2 += part;
+            x -= part;
+            if (x != 0.0) {
+                addDouble(state, WEIGHT_DIGITS, x);
+            }
+            part = (h1 + hi) - h1;
+            hi -= part;
+            sumH1 += part;
+            part = (h2 + hi) - h2;
+            sumH2 += part;
+            hi -= part;
+            if (hi != 0.0) {
+                addDouble(state, PRODUCT_DIGITS, hi);
+            }
+            part = (l1 + lo) - l1;
+            lo -= part;
+            sumL1 += part;
+            part = (l2 + lo) - l2;
+            sumL2 += part;
+            lo -= part;
+            if (lo != 0.0) {
+                addDouble(state, PRODUCT_DIGITS, lo);
+            }
+        }
+        addDouble(state, WEIGHT_DIGITS, sumW1);
+        addDouble(state, WEIGHT_DIGITS, sumW2);
+        addDouble(state, PRODUCT_DIGITS, sumH1);
+        addDouble(state, PRODUCT_DIGITS, sumH2);
+        addDouble(state, PRODUCT_DIGITS, sumL1);
+        addDouble(state, PRODUCT_DIGITS, sumL2);
+    }
+
+    /** |x| in [2^-450, 2^451) or zero: an FMA splits a product of two such values exactly. */
+    private static boolean inFastRange(double x) {
+        double a = Math.abs(x);
+        return a == 0.0 || (a >= 0x1p-450 && a < 0x1p451);
     }
 
     private static boolean isNonFinite(long bits) {
@@ -95,9 +176,18 @@ public final class JavaKernel implements WeightedAvgKernel {
     }
 
     private static void addWeight(long[] state, long bits) {
+        addDouble(state, WEIGHT_DIGITS, bits);
+    }
+
+    private static void addDouble(long[] state, int digits, double x) {
+        addDouble(state, digits, Double.doubleToRawLongBits(x));
+    }
+
+    /** Adds a finite double to the sum whose digits start at {@code digits}. */
+    private static void addDouble(long[] state, int digits, long bits) {
         long m = significand(bits);
         int pos = biasedExponent(bits) + (BIAS_BITS - 1075);
-        int at = WEIGHT_DIGITS + (pos >>> 5);
+        int at = digits + (pos >>> 5);
         int shift = pos & 31;
         long sign = bits >> 63;
         long low = m << shift; // bits 0..63 of m * 2^shift, which is below 2^85
