@@ -15,9 +15,7 @@ public final class JavaKernel implements WeightedAvgKernel {
     private static final long HIDDEN_BIT = 1L << 52;
     private static final long DIGIT_MASK = 0xffffffffL;
     private static final int EXPONENT_MAX = 0x7ff;
-    private static final int BLOCK_BITS = 10;
-    private static final int BLOCK = 1 << BLOCK_BITS; // pairs whose level sums stay exact
-    private static final int LEVEL_STEP = 52 - BLOCK_BITS;
+    private static final int BLOCK = 1 << Extraction.BLOCK_BITS; // pairs whose level sums stay exact
     /** Per-thread copies of a block: the extraction clobbers them, and callers' arrays stay intact. */
     private static final ThreadLocal<double[][]> BLOCKS = ThreadLocal.withInitial(() -> new double[2][BLOCK]);
 
@@ -80,9 +78,8 @@ public final class JavaKernel implements WeightedAvgKernel {
 
     /**
      * Adds {@code n} pairs of the block exactly, the way native/wavg.c does: pairs within the range where
-     * an FMA splits w * v into hi + lo exactly are summed by two extraction levels per stream (see
-     * {@link io.wavg.state.GroupedSums} for the argument); what they leave, and every other pair, goes
-     * to the digits. {@code rows} is what the block stood for, NULLs included, for carry accounting.
+     * an FMA splits w * v into hi + lo exactly are summed by two {@link Extraction} levels per stream;
+     * what they leave, and every other pair, goes to the digits. {@code rows} is what the block stood for, NULLs included, for carry accounting.
      */
     private static void addBlock(long[] state, double[] w, double[] v, int n, int rows) {
         // per digit: a slow pair or a residual of w, residuals of hi and lo, and the six level sums
@@ -94,7 +91,7 @@ public final class JavaKernel implements WeightedAvgKernel {
         double maxW = 0.0;
         double maxV = 0.0;
         for (int i = 0; i < n; i++) {
-            if (inFastRange(w[i]) && inFastRange(v[i])) {
+            if (Extraction.inFastRange(w[i]) && Extraction.inFastRange(v[i])) {
                 maxW = Math.max(maxW, Math.abs(w[i]));
                 maxV = Math.max(maxV, Math.abs(v[i]));
             } else {
@@ -103,18 +100,13 @@ public final class JavaKernel implements WeightedAvgKernel {
                 v[i] = 0.0;
             }
         }
-        maxW = maxW == 0.0 ? 1.0 : maxW; // any larger bound is as exact
-        maxV = maxV == 0.0 ? 1.0 : maxV;
-        int sw = Math.getExponent(maxW) + 2 + BLOCK_BITS;
-        int eh = Math.getExponent(maxW * maxV); // |w v| rounds to at most this
-        int sh = eh + 2 + BLOCK_BITS;
-        int sl = eh - 53 + 2 + BLOCK_BITS; // |lo| <= ulp(hi) / 2
-        double w1 = Math.scalb(1.5, sw);
-        double w2 = Math.scalb(1.5, sw - LEVEL_STEP);
-        double h1 = Math.scalb(1.5, sh);
-        double h2 = Math.scalb(1.5, sh - LEVEL_STEP);
-        double l1 = Math.scalb(1.5, sl);
-        double l2 = Math.scalb(1.5, sl - LEVEL_STEP);
+        double[] sigma = Extraction.sigmas(maxW, maxV);
+        double w1 = sigma[Extraction.W1];
+        double w2 = sigma[Extraction.W2];
+        double h1 = sigma[Extraction.H1];
+        double h2 = sigma[Extraction.H2];
+        double l1 = sigma[Extraction.L1];
+        double l2 = sigma[Extraction.L2];
         double sumW1 = 0, sumW2 = 0, sumH1 = 0, sumH2 = 0, sumL1 = 0, sumL2 = 0;
         for (int i = 0; i < n; i++) {
             double x = w[i];
@@ -154,12 +146,6 @@ public final class JavaKernel implements WeightedAvgKernel {
         addDouble(state, PRODUCT_DIGITS, sumH2);
         addDouble(state, PRODUCT_DIGITS, sumL1);
         addDouble(state, PRODUCT_DIGITS, sumL2);
-    }
-
-    /** |x| in [2^-450, 2^451) or zero: an FMA splits a product of two such values exactly. */
-    private static boolean inFastRange(double x) {
-        double a = Math.abs(x);
-        return a == 0.0 || (a >= 0x1p-450 && a < 0x1p451);
     }
 
     private static boolean isNonFinite(long bits) {

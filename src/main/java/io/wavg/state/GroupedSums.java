@@ -4,28 +4,28 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 
+import io.wavg.kernel.Extraction;
+
 /**
  * Exact weighted sums for many groups whose pairs arrive one at a time, in about 60 bytes per group.
  *
  * <p>Each group keeps six doubles: two extraction levels for each of w, hi and lo, where w * v = hi + lo
  * exactly (one FMA). With sigma = 1.5 * 2^s above the split's largest magnitude,
- * (sigma + x) - sigma is x cut to a multiple of 2^(s-52) without error, and up to 2^{@value #FOLD_BITS}
- * such parts sum exactly in a double; before that many, a group's level sums are folded into an exact
+ * (sigma + x) - sigma is x cut to a multiple of 2^(s-52) without error, and up to 2^BLOCK_BITS such
+ * parts sum exactly in a double ({@link Extraction}); before that many, a group's level sums are folded into an exact
  * {@link WeightedSum}. Two levels hold every bit of typical data; the bits left below them, and pairs
  * outside the bounds (huge, tiny, NaN, infinite), go straight to the group's exact sum, which only such
  * groups ever allocate.
  */
 public final class GroupedSums {
-    private static final int FOLD_BITS = 10;
-    private static final int FOLD = 1 << FOLD_BITS;
-    private static final int LEVEL_STEP = 52 - FOLD_BITS;
-    private static final int FAST_EXPONENT_SPAN = 450; // |x| in [2^-450, 2^451): the FMA split is exact
-    private static final int W1 = 0, W2 = 1, H1 = 2, H2 = 3, L1 = 4, L2 = 5, LEVELS = 6;
+    private static final int FOLD = 1 << Extraction.BLOCK_BITS;
+    private static final int W1 = Extraction.W1, W2 = Extraction.W2, H1 = Extraction.H1, H2 = Extraction.H2,
+            L1 = Extraction.L1, L2 = Extraction.L2, LEVELS = Extraction.LEVELS;
 
     private final boolean fast;
     private final double maxWeight;
     private final double maxValue;
-    private final double[] sigma = new double[LEVELS];
+    private final double[] sigma;
     private double[] sums = new double[0];
     private long[] counts = new long[0];
     private short[] sinceFold = new short[0];
@@ -39,28 +39,8 @@ public final class GroupedSums {
         // any larger bound is as exact; zero (all zeros) has no exponent, so 1 stands in for it
         this.maxWeight = maxWeight == 0.0 ? 1.0 : maxWeight;
         this.maxValue = maxValue == 0.0 ? 1.0 : maxValue;
-        this.fast = inFastRange(this.maxWeight) && inFastRange(this.maxValue);
-        if (fast) {
-            int sw = Math.getExponent(this.maxWeight) + 2 + FOLD_BITS;
-            int eh = Math.getExponent(this.maxWeight * this.maxValue); // |w v| rounds to at most this
-            int sh = eh + 2 + FOLD_BITS;
-            int sl = eh - 53 + 2 + FOLD_BITS; // |lo| <= ulp(hi) / 2
-            sigma[W1] = sigmaOf(sw);
-            sigma[W2] = sigmaOf(sw - LEVEL_STEP);
-            sigma[H1] = sigmaOf(sh);
-            sigma[H2] = sigmaOf(sh - LEVEL_STEP);
-            sigma[L1] = sigmaOf(sl);
-            sigma[L2] = sigmaOf(sl - LEVEL_STEP);
-        }
-    }
-
-    private static double sigmaOf(int s) {
-        return Math.scalb(1.5, s);
-    }
-
-    private static boolean inFastRange(double x) {
-        double a = Math.abs(x);
-        return a == 0.0 || (a >= 0x1p-450 && a < 0x1p451);
+        this.fast = Extraction.inFastRange(this.maxWeight) && Extraction.inFastRange(this.maxValue);
+        this.sigma = fast ? Extraction.sigmas(this.maxWeight, this.maxValue) : null;
     }
 
     /** Makes sure group ids below {@code groups} can be used. */
@@ -76,7 +56,7 @@ public final class GroupedSums {
     /** Adds one non-NULL pair to a group (see {@link #ensureGroups}). */
     public void add(int group, double weight, double value) {
         if (!fast || !(Math.abs(weight) <= maxWeight) || !(Math.abs(value) <= maxValue)
-                || !inFastRange(weight) || !inFastRange(value)) {
+                || !Extraction.inFastRange(weight) || !Extraction.inFastRange(value)) {
             exactSum(group).addPair(weight, value);
             return;
         }
