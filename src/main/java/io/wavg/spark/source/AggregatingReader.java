@@ -11,6 +11,7 @@ import org.apache.spark.sql.catalyst.expressions.Attribute;
 import org.apache.spark.sql.catalyst.expressions.BasePredicate;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.catalyst.expressions.Predicate$;
+import org.apache.spark.sql.catalyst.types.DataTypeUtils;
 import org.apache.spark.sql.connector.read.PartitionReader;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
@@ -78,10 +79,7 @@ final class AggregatingReader implements PartitionReader<InternalRow> {
 
     private List<InternalRow> aggregate() {
         List<Attribute> columns = aggregation.columns();
-        StructType schema = new StructType();
-        for (Attribute column : columns) {
-            schema = schema.add(column.name(), column.dataType(), column.nullable());
-        }
+        StructType schema = DataTypeUtils.fromAttributes(CollectionConverters.asScala(columns).toSeq());
         BasePredicate filter = null;
         if (aggregation.filter() != null) {
             filter = Predicate$.MODULE$.create(aggregation.filter(), CollectionConverters.asScala(columns).toSeq());

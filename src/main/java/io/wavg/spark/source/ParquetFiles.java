@@ -11,6 +11,8 @@ import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.metadata.BlockMetaData;
+import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
 import org.apache.parquet.hadoop.metadata.ParquetMetadata;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.apache.spark.sql.SparkSession;
@@ -112,6 +114,16 @@ public final class ParquetFiles {
             }
         }
         return merged;
+    }
+
+    /** The chunk of a top-level column in a row group, or null when the file lacks the column. */
+    static ColumnChunkMetaData chunk(BlockMetaData block, String column) {
+        for (ColumnChunkMetaData chunk : block.getColumns()) {
+            if (chunk.getPath().size() == 1 && chunk.getPath().toArray()[0].equals(column)) {
+                return chunk;
+            }
+        }
+        return null;
     }
 
     public String location() {

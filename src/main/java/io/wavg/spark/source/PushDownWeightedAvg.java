@@ -17,6 +17,7 @@ import org.apache.spark.sql.catalyst.plans.logical.Filter;
 import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan;
 import org.apache.spark.sql.catalyst.plans.logical.Project;
 import org.apache.spark.sql.catalyst.rules.Rule;
+import org.apache.spark.sql.catalyst.types.DataTypeUtils;
 import org.apache.spark.sql.execution.datasources.DataSourceStrategy$;
 import org.apache.spark.sql.execution.datasources.v2.DataSourceV2Relation;
 import org.apache.spark.sql.execution.datasources.v2.DataSourceV2ScanRelation;
@@ -101,7 +102,7 @@ public final class PushDownWeightedAvg extends Rule<LogicalPlan> {
                 groups.stream().mapToInt(g -> read.indexOf(columns.get(g))).toArray(), functions.stream().map(f -> new PushedAggregation.Function(read.indexOf(columns.get(f.value())),
                         read.indexOf(columns.get(f.weight())), f.output(), f.kernel())).toList(), condition);
         ParquetScanBuilder rows = (ParquetScanBuilder) table.newScanBuilder(relation.options());
-        rows.pruneColumns(schemaOf(read));
+        rows.pruneColumns(DataTypeUtils.fromAttributes(CollectionConverters.asScala(read).toSeq()));
         if (condition != null) {
             rows.pushFilters(sourceFilters(condition).toArray(new org.apache.spark.sql.sources.Filter[0]));
         }
@@ -134,14 +135,6 @@ public final class PushDownWeightedAvg extends Rule<LogicalPlan> {
             }
         }
         return columns.stream().filter(c -> needed.contains(c.exprId())).toList();
-    }
-
-    private static org.apache.spark.sql.types.StructType schemaOf(List<Attribute> columns) {
-        org.apache.spark.sql.types.StructType schema = new org.apache.spark.sql.types.StructType();
-        for (Attribute column : columns) {
-            schema = schema.add(column.name(), column.dataType(), column.nullable());
-        }
-        return schema;
     }
 
     /** The conjuncts of a condition that data source filters can express, for row-group skipping. */

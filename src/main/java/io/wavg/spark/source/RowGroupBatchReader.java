@@ -62,14 +62,13 @@ final class RowGroupBatchReader implements PartitionReader<ColumnarBatch> {
             }
             MessageType fileSchema = footer.getFileMetaData().getSchema();
             BlockMetaData block = footer.getBlocks().get(partition.rowGroup());
-            List<ColumnChunkMetaData> fileChunks = block.getColumns();
             StructField[] fields = schema.fields();
             for (int c = 0; c < fields.length; c++) {
-                if (!fileSchema.containsPath(new String[] {fields[c].name()})) {
+                ColumnChunkMetaData chunk = ParquetFiles.chunk(block, fields[c].name());
+                if (chunk == null) {
                     continue;
                 }
                 ColumnDescriptor descriptor = fileSchema.getColumnDescription(new String[] {fields[c].name()});
-                ColumnChunkMetaData chunk = chunkOf(fileChunks, fields[c].name());
                 this.chunks[c] = chunk;
                 readers[c] = new ColumnChunkReader(file.newStream(), descriptor, chunk,
                         codecs.getDecompressor(chunk.getCodec()), fields[c].dataType(), partition.path());
@@ -79,15 +78,6 @@ final class RowGroupBatchReader implements PartitionReader<ColumnarBatch> {
             throw new UncheckedIOException(WeightedAvgParquetSource.NAME + ": cannot read row group "
                     + partition.rowGroup() + " of " + partition.path() + ": " + e.getMessage(), e);
         }
-    }
-
-    private static ColumnChunkMetaData chunkOf(List<ColumnChunkMetaData> chunks, String name) {
-        for (ColumnChunkMetaData chunk : chunks) {
-            if (chunk.getPath().size() == 1 && chunk.getPath().toArray()[0].equals(name)) {
-                return chunk;
-            }
-        }
-        throw new IllegalStateException("column " + name + " has no chunk");
     }
 
     @Override

@@ -57,7 +57,7 @@ final class RowGroupFilter {
         if (filter instanceof Or or) {
             return mightMatch(or.left(), block) || mightMatch(or.right(), block);
         }
-        ColumnChunkMetaData chunk = chunk(block, filter.references()[0]);
+        ColumnChunkMetaData chunk = ParquetFiles.chunk(block, filter.references()[0]);
         if (chunk == null) { // the file lacks the column: every value is NULL
             return filter instanceof IsNull;
         }
@@ -113,15 +113,6 @@ final class RowGroupFilter {
         if (filter instanceof GreaterThanOrEqual f) return f.value();
         if (filter instanceof LessThan f) return f.value();
         if (filter instanceof LessThanOrEqual f) return f.value();
-        return null;
-    }
-
-    private static ColumnChunkMetaData chunk(BlockMetaData block, String name) {
-        for (ColumnChunkMetaData chunk : block.getColumns()) {
-            if (chunk.getPath().size() == 1 && chunk.getPath().toArray()[0].equals(name)) {
-                return chunk;
-            }
-        }
         return null;
     }
 
