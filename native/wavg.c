@@ -427,6 +427,39 @@ void wavg_add_columns(int64_t *state, const double *weights, const double *value
     }
 }
 
+/* Copies n little-endian doubles from any alignment into an aligned block, in host byte order. */
+static const double *host_doubles(double *block, const unsigned char *bytes, size_t n) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    for (size_t i = 0; i < n; i++) {
+        uint64_t bits = 0;
+        for (int b = 7; b >= 0; b--) bits = bits << 8 | bytes[8 * i + (size_t)b];
+        memcpy(block + i, &bits, sizeof bits);
+    }
+#else
+    memcpy(block, bytes, n * sizeof(double));
+#endif
+    return block;
+}
+
+void wavg_add_le_columns(int64_t *state, const void *weights, const void *values, size_t n) {
+    const unsigned char *w = weights, *v = values;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    int w_in_place = 0, v_in_place = 0;
+#else
+    /* a double that straddles its natural alignment is read through a copy, never in place */
+    int w_in_place = (uintptr_t)w % _Alignof(double) == 0, v_in_place = (uintptr_t)v % _Alignof(double) == 0;
+#endif
+    double w_block[BLOCK], v_block[BLOCK];
+    for (size_t done = 0; done < n; done += BLOCK) {
+        size_t chunk = n - done < BLOCK ? n - done : BLOCK;
+        const double *wd = w_in_place ? (const double *)(const void *)(w + 8 * done)
+                                      : host_doubles(w_block, w + 8 * done, chunk);
+        const double *vd = v_in_place ? (const double *)(const void *)(v + 8 * done)
+                                      : host_doubles(v_block, v + 8 * done, chunk);
+        add_block(state, wd, vd, 1, NULL, NULL, chunk);
+    }
+}
+
 /* ---- correctly rounded results ---------------------------------------------------------------- */
 
 #define BIG 144 /* digits of a working magnitude: DIGITS plus room for a 57-bit quotient shift */

@@ -35,6 +35,10 @@ void wavg_add_pairs(int64_t *state, const double *pairs, size_t n);
 void wavg_add_columns(int64_t *state, const double *weights, const double *values,
                       const uint8_t *weight_nulls, const uint8_t *value_nulls, size_t n);
 
+/* Adds n pairs from two columns of little-endian IEEE doubles at any byte alignment, as a Parquet
+ * PLAIN page holds them, so a decompressed page goes to the kernel where it lies; no NULLs. */
+void wavg_add_le_columns(int64_t *state, const void *weights, const void *values, size_t n);
+
 /* Propagates carries so that every digit but the top one lies in [0, 2^32). */
 void wavg_state_normalize(int64_t *state);
 

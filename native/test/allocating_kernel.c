@@ -35,6 +35,12 @@ void wavg_add_columns(int64_t *state, const double *weights, const double *value
     state[3] += (int64_t)n;
 }
 
+void wavg_add_le_columns(int64_t *state, const void *weights, const void *values, size_t n) {
+    (void)weights;
+    (void)values;
+    state[3] += (int64_t)n;
+}
+
 void wavg_state_normalize(int64_t *state) { state[1] = 0; }
 
 int wavg_result(const int64_t *state, double *out) {

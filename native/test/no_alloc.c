@@ -79,6 +79,7 @@ typedef size_t (*state_words_fn)(void);
 typedef void (*state_init_fn)(int64_t *);
 typedef void (*add_pairs_fn)(int64_t *, const double *, size_t);
 typedef void (*add_columns_fn)(int64_t *, const double *, const double *, const uint8_t *, const uint8_t *, size_t);
+typedef void (*add_le_columns_fn)(int64_t *, const void *, const void *, size_t);
 typedef void (*normalize_fn)(int64_t *);
 typedef int (*result_fn)(const int64_t *, double *);
 
@@ -147,6 +148,7 @@ int main(int argc, char **argv) {
     state_init_fn state_init = (state_init_fn)symbol("wavg_state_init");
     add_pairs_fn add_pairs = (add_pairs_fn)symbol("wavg_add_pairs");
     add_columns_fn add_columns = (add_columns_fn)symbol("wavg_add_columns");
+    add_le_columns_fn add_le_columns = (add_le_columns_fn)symbol("wavg_add_le_columns");
     normalize_fn normalize = (normalize_fn)symbol("wavg_state_normalize");
     result_fn result = (result_fn)symbol("wavg_result");
 
@@ -158,7 +160,8 @@ int main(int argc, char **argv) {
     double *weights = __libc_malloc(n * sizeof *weights);
     double *values = __libc_malloc(n * sizeof *values);
     uint8_t *nulls = __libc_malloc(n);
-    if (!state || !pairs || !weights || !values || !nulls) {
+    unsigned char *page = __libc_malloc(2 * n * sizeof(double) + 3); /* columns at odd offsets */
+    if (!state || !pairs || !weights || !values || !nulls || !page) {
         printf("out of memory\n");
         return 2;
     }
@@ -168,6 +171,8 @@ int main(int argc, char **argv) {
         pairs[2 * i + 1] = values[i] = datum(&seed);
         nulls[i] = (uint8_t)(i % 7 == 0);
     }
+    memcpy(page + 1, weights, n * sizeof(double));
+    memcpy(page + 2 + n * sizeof(double), values, n * sizeof(double));
     double out[2];
     uint32_t version = 0;
     size_t words_again = 0;
@@ -179,12 +184,14 @@ int main(int argc, char **argv) {
     CHECK("wavg_add_pairs", add_pairs(state, pairs, n));
     CHECK("wavg_add_columns", add_columns(state, weights, values, NULL, NULL, n));
     CHECK("wavg_add_columns (masks)", add_columns(state, weights, values, nulls, nulls + 1, n - 1));
+    CHECK("wavg_add_le_columns", add_le_columns(state, page + 1, page + 2 + n * sizeof(double), n));
+    CHECK("wavg_add_le_columns (aligned)", add_le_columns(state, weights, values, n));
     CHECK("wavg_result", undefined = result(state, out));
     CHECK("wavg_state_normalize", normalize(state));
     CHECK("weighted_avg", weighted_avg(pairs, n, out));
 
     printf("abi %u, %zu state words, result %d, last weighted_avg {%g, %g}\n", version, words_again, undefined,
            out[0], out[1]);
-    printf("%s: %d of 9 calls used the heap over %zu pairs\n", failures ? "FAIL" : "OK", failures, n);
+    printf("%s: %d of 11 calls used the heap over %zu pairs\n", failures ? "FAIL" : "OK", failures, n);
     return failures ? 1 : 0;
 }

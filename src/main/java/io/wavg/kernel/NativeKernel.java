@@ -1,6 +1,7 @@
 package io.wavg.kernel;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 
 import jnr.ffi.LibraryLoader;
@@ -23,6 +24,10 @@ public final class NativeKernel implements WeightedAvgKernel {
         void wavg_add_columns(@Pinned @In @Out long[] state, @Pinned @In double[] weights,
                               @Pinned @In double[] values, @Pinned @In byte[] weightNulls,
                               @Pinned @In byte[] valueNulls, @size_t long n);
+
+        /** Direct buffers only: jnr-ffi passes their address plus position. */
+        void wavg_add_le_columns(@Pinned @In @Out long[] state, @In ByteBuffer weights, @In ByteBuffer values,
+                                 @size_t long n);
 
         void wavg_state_normalize(@Pinned @In @Out long[] state);
 
@@ -93,6 +98,18 @@ public final class NativeKernel implements WeightedAvgKernel {
             throw new IllegalArgumentException("weighted_avg: column arrays are shorter than " + n + " rows");
         }
         library.wavg_add_columns(state, weights, values, weightNulls, valueNulls, n);
+    }
+
+    /** Direct buffers are read where they lie, at any alignment; heap buffers take the copying route. */
+    @Override
+    public void addLittleEndianColumns(long[] state, ByteBuffer weights, ByteBuffer values, int n) {
+        if (!weights.isDirect() || !values.isDirect()) {
+            WeightedAvgKernel.super.addLittleEndianColumns(state, weights, values, n);
+            return;
+        }
+        checkState(state);
+        WeightedAvgKernel.checkColumns(weights, values, n);
+        library.wavg_add_le_columns(state, weights, values, n);
     }
 
     @Override

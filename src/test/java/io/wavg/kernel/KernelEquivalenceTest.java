@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
@@ -123,6 +125,67 @@ class KernelEquivalenceTest {
             nativeKernel.normalize(pairs);
             assertArrayEquals(byJava, nat, label + ", normalized");
             assertArrayEquals(pairs, nat, label + ": columns with masks = pairs of the non-NULL rows");
+        }
+    }
+
+    /**
+     * Columns of little-endian doubles at any offset of a page buffer, direct or on the heap, give the
+     * state the same columns give as arrays: the native kernel reads direct buffers where they lie,
+     * unaligned ones through a copy, and heap buffers (like the Java kernel) through arrays.
+     */
+    @Test
+    void littleEndianColumnsAtAnyAlignment() {
+        NativeKernel nativeKernel = TestKernels.nativeKernel();
+        SplittableRandom random = new SplittableRandom(34);
+        for (int trial = 0; trial < 32; trial++) {
+            int n = random.nextInt(0, 5000);
+            double[] weights = new double[n];
+            double[] values = new double[n];
+            for (int i = 0; i < n; i++) {
+                weights[i] = anyValue(random);
+                values[i] = anyValue(random);
+            }
+            long[] expected = StateLayout.newState();
+            nativeKernel.addColumns(expected, weights, values, null, null, n);
+            nativeKernel.normalize(expected);
+            int weightOffset = trial % 8;
+            int valueOffset = (trial / 8) % 4 * 3;
+            for (boolean direct : new boolean[] {true, false}) {
+                ByteBuffer w = page(weights, weightOffset, direct);
+                ByteBuffer v = page(values, valueOffset, direct);
+                for (WeightedAvgKernel kernel : new WeightedAvgKernel[] {JAVA, nativeKernel}) {
+                    long[] state = StateLayout.newState();
+                    kernel.addLittleEndianColumns(state, w, v, n);
+                    kernel.normalize(state);
+                    assertArrayEquals(expected, state, kernel.name() + ", trial " + trial + ", offsets "
+                            + weightOffset + "/" + valueOffset + (direct ? ", direct" : ", heap"));
+                    assertEquals(weightOffset, w.position(), "the buffers' positions are left alone");
+                }
+            }
+        }
+    }
+
+    /** The doubles little-endian at {@code offset} of a larger buffer, whose position is then offset. */
+    static ByteBuffer page(double[] column, int offset, boolean direct) {
+        int bytes = offset + 8 * column.length + 5;
+        ByteBuffer page = (direct ? ByteBuffer.allocateDirect(bytes) : ByteBuffer.allocate(bytes))
+                .order(ByteOrder.LITTLE_ENDIAN);
+        page.position(offset);
+        for (double x : column) {
+            page.putDouble(x);
+        }
+        return page.position(offset).limit(offset + 8 * column.length);
+    }
+
+    @Test
+    void littleEndianColumnsShorterThanAskedAreRejected() {
+        ByteBuffer w = ByteBuffer.allocateDirect(80);
+        ByteBuffer v = ByteBuffer.allocateDirect(72);
+        for (WeightedAvgKernel kernel : new WeightedAvgKernel[] {JAVA, TestKernels.nativeKernel()}) {
+            long[] state = StateLayout.newState();
+            assertThrows(IllegalArgumentException.class, () -> kernel.addLittleEndianColumns(state, w, v, 10));
+            assertThrows(IllegalArgumentException.class, () -> kernel.addLittleEndianColumns(state, w, w, -1));
+            assertArrayEquals(StateLayout.newState(), state, kernel.name() + ": nothing added");
         }
     }
 

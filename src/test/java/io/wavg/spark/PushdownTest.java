@@ -5,11 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.connector.read.InputPartition;
 import org.apache.spark.sql.execution.SparkPlan;
 import org.apache.spark.sql.execution.datasources.v2.BatchScanExec;
 import org.junit.jupiter.api.BeforeAll;
@@ -18,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.wavg.spark.source.PushDownWeightedAvg;
 import io.wavg.spark.source.PushedAggregateScan;
+import io.wavg.spark.source.RowGroupBundle;
 import scala.jdk.javaapi.CollectionConverters;
 
 /**
@@ -197,12 +200,17 @@ class PushdownTest {
     }
 
     @Test
-    void eachSplitSendsOneStateAndTheKernelChoiceTravels() {
+    void rowGroupsArePackedOneBundlePerCoreAndTheKernelChoiceTravels() {
         try (var java = SparkTestSession.withConf("spark.wavg.kernel", "java")) {
             PushedAggregateScan scan = pushedScan("SELECT weighted_avg(v, w) FROM pushed");
             assertEquals("java", scan.aggregation().functions().get(0).kernel().toString());
-            assertEquals(scan.planInputPartitions().length, SparkTestSession.get().read().format("wavg_parquet")
-                    .load(path).rdd().getNumPartitions());
+            // the row groups the plain scan reads one per task, packed into one bundle per core
+            int rowGroups = SparkTestSession.get().read().format("wavg_parquet").load(path).rdd().getNumPartitions();
+            InputPartition[] bundles = scan.planInputPartitions();
+            int cores = SparkTestSession.get().sparkContext().defaultParallelism();
+            assertEquals(Math.min(rowGroups, cores), bundles.length);
+            assertEquals(rowGroups, Arrays.stream(bundles)
+                    .flatMap(b -> ((RowGroupBundle) b).rowGroups().stream()).distinct().count());
             assertSameEverywhere("SELECT weighted_avg(v, w) FROM $t");
         }
     }

@@ -1,5 +1,6 @@
 package io.wavg.spark.source;
 
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -25,6 +26,9 @@ import io.wavg.kernel.StateLayout;
 import io.wavg.kernel.WeightedAvgKernel;
 import io.wavg.spark.columnar.VectorAccess;
 import io.wavg.spark.source.metrics.AggregationTime;
+import io.wavg.spark.source.metrics.RowsRead;
+import io.wavg.spark.source.metrics.PeakBufferBytes;
+import io.wavg.spark.source.metrics.BytesRead;
 import io.wavg.spark.source.metrics.RowsAggregated;
 import io.wavg.state.GroupedSums;
 import org.apache.spark.sql.connector.metric.CustomTaskMetric;
@@ -32,33 +36,46 @@ import io.wavg.state.WeightedSum;
 import scala.jdk.javaapi.CollectionConverters;
 
 /**
- * Reads one row group and answers it with partial states: for each group (one row without GROUP BY), a
- * serialized {@link WeightedSum} per pushed function over the rows that pass the filter. Without GROUP BY
- * every batch goes to the kernel in one call per function.
+ * Reads a bundle of row groups and answers it with partial states: for each group (one row without
+ * GROUP BY), a serialized {@link WeightedSum} per pushed function over the rows that pass the filter.
+ * Without GROUP BY, runs of PLAIN doubles go from the decompressed pages to the kernel as they lie;
+ * other batches go in one kernel call per function.
  */
 final class AggregatingReader implements PartitionReader<InternalRow> {
-    private final RowGroupPartition partition;
+    private final RowGroupBundle bundle;
     private final PushedAggregation aggregation;
     private final Configuration conf;
     private final WeightedAvgKernel[] kernels;
+    private final StructType schema;
+    private final BasePredicate filter;
     private Iterator<InternalRow> results;
     private InternalRow current;
-    private CustomTaskMetric[] readMetrics = new CustomTaskMetric[0];
+    private long rowsRead;
+    private long bytesRead;
+    private long peakBufferBytes;
     private long rowsAggregated;
     private long aggregationNanos;
 
-    AggregatingReader(RowGroupPartition partition, PushedAggregation aggregation, Configuration conf) {
-        this.partition = partition;
+    AggregatingReader(RowGroupBundle bundle, PushedAggregation aggregation, Configuration conf) {
+        this.bundle = bundle;
         this.aggregation = aggregation;
         this.conf = conf;
         this.kernels = aggregation.functions().stream().map(f -> Kernels.get(f.kernel()))
                 .toArray(WeightedAvgKernel[]::new);
+        List<Attribute> columns = aggregation.columns();
+        this.schema = DataTypeUtils.fromAttributes(CollectionConverters.asScala(columns).toSeq());
+        if (aggregation.filter() != null) {
+            filter = Predicate$.MODULE$.create(aggregation.filter(), CollectionConverters.asScala(columns).toSeq());
+            filter.initialize(TaskContext.getPartitionId());
+        } else {
+            filter = null;
+        }
     }
 
     @Override
     public boolean next() {
         if (results == null) {
-            results = aggregate().iterator();
+            results = aggregation.groups().length == 0 ? global() : grouped();
         }
         if (!results.hasNext()) {
             return false;
@@ -77,36 +94,67 @@ final class AggregatingReader implements PartitionReader<InternalRow> {
         results = null;
     }
 
-    private List<InternalRow> aggregate() {
-        List<Attribute> columns = aggregation.columns();
-        StructType schema = DataTypeUtils.fromAttributes(CollectionConverters.asScala(columns).toSeq());
-        BasePredicate filter = null;
-        if (aggregation.filter() != null) {
-            filter = Predicate$.MODULE$.create(aggregation.filter(), CollectionConverters.asScala(columns).toSeq());
-            filter.initialize(TaskContext.getPartitionId());
-        }
-        try (RowGroupBatchReader reader = new RowGroupBatchReader(partition, schema, conf)) {
-            List<InternalRow> rows = aggregation.groups().length == 0 ? global(reader, filter) : grouped(reader, filter);
-            readMetrics = reader.currentMetricsValues();
-            return rows;
-        }
-    }
-
     @Override
     public CustomTaskMetric[] currentMetricsValues() {
-        CustomTaskMetric[] values = java.util.Arrays.copyOf(readMetrics, readMetrics.length + 2);
-        values[readMetrics.length] = RowsAggregated.of(rowsAggregated);
-        values[readMetrics.length + 1] = AggregationTime.of(aggregationNanos);
-        return values;
+        return new CustomTaskMetric[] {RowsRead.of(rowsRead), BytesRead.of(bytesRead),
+            PeakBufferBytes.of(peakBufferBytes), RowsAggregated.of(rowsAggregated), AggregationTime.of(aggregationNanos)};
     }
 
-    private List<InternalRow> global(RowGroupBatchReader reader, BasePredicate filter) {
+    /** Opens a row group of the bundle; {@link #finish} closes it and keeps its figures. */
+    private RowGroupBatchReader open(RowGroupPartition rowGroup) {
+        return new RowGroupBatchReader(rowGroup, schema, conf);
+    }
+
+    private void finish(RowGroupBatchReader reader) {
+        rowsRead += reader.rowsRead();
+        bytesRead += reader.bytesRead();
+        peakBufferBytes = Math.max(peakBufferBytes, reader.peakBufferBytes());
+        reader.close();
+    }
+
+    private Iterator<InternalRow> global() {
         List<PushedAggregation.Function> functions = aggregation.functions();
         long[][] states = new long[functions.size()][];
         for (int f = 0; f < states.length; f++) {
             states[f] = StateLayout.newState();
         }
-        while (reader.next()) {
+        for (RowGroupPartition rowGroup : bundle.rowGroups()) {
+            RowGroupBatchReader reader = open(rowGroup);
+            try {
+                addRowGroup(reader, states);
+            } finally {
+                finish(reader);
+            }
+        }
+        Object[] row = new Object[states.length];
+        for (int f = 0; f < states.length; f++) {
+            kernels[f].normalize(states[f]);
+            WeightedSum sum = new WeightedSum();
+            sum.addKernelState(states[f]);
+            row[f] = sum.serialize();
+        }
+        return List.<InternalRow>of(new GenericInternalRow(row)).iterator();
+    }
+
+    private void addRowGroup(RowGroupBatchReader reader, long[][] states) {
+        List<PushedAggregation.Function> functions = aggregation.functions();
+        while (true) {
+            ByteBuffer[] runs = filter == null ? reader.nextDoubleRuns() : null;
+            if (runs != null) {
+                // PLAIN doubles without NULLs go from the decompressed page to the kernel as they lie
+                int n = runs[0].remaining() / Double.BYTES;
+                rowsAggregated += n;
+                long start = System.nanoTime();
+                for (int f = 0; f < states.length; f++) {
+                    kernels[f].addLittleEndianColumns(states[f], runs[functions.get(f).weight()],
+                            runs[functions.get(f).value()], n);
+                }
+                aggregationNanos += System.nanoTime() - start;
+                continue;
+            }
+            if (!reader.next()) {
+                return;
+            }
             ColumnarBatch batch = reader.get();
             int n = batch.numRows();
             byte[] excluded = excluded(batch, filter);
@@ -122,21 +170,14 @@ final class AggregatingReader implements PartitionReader<InternalRow> {
             }
             aggregationNanos += System.nanoTime() - start;
         }
-        Object[] row = new Object[states.length];
-        for (int f = 0; f < states.length; f++) {
-            kernels[f].normalize(states[f]);
-            WeightedSum sum = new WeightedSum();
-            sum.addKernelState(states[f]);
-            row[f] = sum.serialize();
-        }
-        return List.of(new GenericInternalRow(row));
     }
 
     /**
      * Many groups: each pair goes to its group's compact exact sums (GroupedSums), whose extraction
-     * levels are set from the row group's statistics.
+     * levels are set from the bundle's statistics. The groups' states are serialized one at a time as
+     * Spark takes the rows, so they are never all held twice.
      */
-    private List<InternalRow> grouped(RowGroupBatchReader reader, BasePredicate filter) {
+    private Iterator<InternalRow> grouped() {
         List<Attribute> columns = aggregation.columns();
         int[] keyColumns = aggregation.groups();
         DataType[] keyTypes = new DataType[keyColumns.length];
@@ -146,51 +187,71 @@ final class AggregatingReader implements PartitionReader<InternalRow> {
         GroupIndex index = GroupIndex.of(keyColumns, keyTypes);
         List<PushedAggregation.Function> functions = aggregation.functions();
         GroupedSums[] sums = new GroupedSums[functions.size()];
+        double[] bounds = bundle.magnitudeBounds();
         for (int f = 0; f < sums.length; f++) {
-            sums[f] = new GroupedSums(reader.magnitudeBound(functions.get(f).weight()),
-                    reader.magnitudeBound(functions.get(f).value()));
+            sums[f] = new GroupedSums(bounds[functions.get(f).weight()], bounds[functions.get(f).value()]);
         }
-        while (reader.next()) {
-            ColumnarBatch batch = reader.get();
-            int n = batch.numRows();
-            byte[] excluded = excluded(batch, filter);
-            double[][] weights = new double[sums.length][];
-            double[][] values = new double[sums.length][];
-            byte[][] skips = new byte[sums.length][];
-            for (int f = 0; f < sums.length; f++) {
-                ColumnVector w = batch.column(functions.get(f).weight());
-                ColumnVector v = batch.column(functions.get(f).value());
-                weights[f] = doubles(w, n);
-                values[f] = doubles(v, n);
-                skips[f] = union(VectorAccess.nulls(w, n), VectorAccess.nulls(v, n), n);
-            }
-            rowsAggregated += passing(excluded, n);
-            long start = System.nanoTime();
-            for (int i = 0; i < n; i++) {
-                if (excluded != null && excluded[i] != 0) {
-                    continue;
+        for (RowGroupPartition rowGroup : bundle.rowGroups()) {
+            RowGroupBatchReader reader = open(rowGroup);
+            try {
+                while (reader.next()) {
+                    addGrouped(reader.get(), index, sums);
                 }
-                int group = index.groupOf(batch, i);
+            } finally {
+                finish(reader);
+            }
+        }
+        return new Iterator<>() {
+            private int group;
+
+            @Override
+            public boolean hasNext() {
+                return group < index.size();
+            }
+
+            @Override
+            public InternalRow next() {
+                Object[] key = index.key(group);
+                Object[] row = java.util.Arrays.copyOf(key, key.length + sums.length);
                 for (int f = 0; f < sums.length; f++) {
                     sums[f].ensureGroups(group + 1);
-                    if (skips[f] == null || skips[f][i] == 0) {
-                        sums[f].add(group, weights[f][i], values[f][i]);
-                    }
+                    row[key.length + f] = sums[f].take(group).serialize();
                 }
+                group++;
+                return new GenericInternalRow(row);
             }
-            aggregationNanos += System.nanoTime() - start;
+        };
+    }
+
+    private void addGrouped(ColumnarBatch batch, GroupIndex index, GroupedSums[] sums) {
+        List<PushedAggregation.Function> functions = aggregation.functions();
+        int n = batch.numRows();
+        byte[] excluded = excluded(batch, filter);
+        double[][] weights = new double[sums.length][];
+        double[][] values = new double[sums.length][];
+        byte[][] skips = new byte[sums.length][];
+        for (int f = 0; f < sums.length; f++) {
+            ColumnVector w = batch.column(functions.get(f).weight());
+            ColumnVector v = batch.column(functions.get(f).value());
+            weights[f] = doubles(w, n);
+            values[f] = doubles(v, n);
+            skips[f] = union(VectorAccess.nulls(w, n), VectorAccess.nulls(v, n), n);
         }
-        List<InternalRow> rows = new ArrayList<>(index.size());
-        for (int group = 0; group < index.size(); group++) {
-            Object[] key = index.key(group);
-            Object[] row = java.util.Arrays.copyOf(key, key.length + sums.length);
+        rowsAggregated += passing(excluded, n);
+        long start = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            if (excluded != null && excluded[i] != 0) {
+                continue;
+            }
+            int group = index.groupOf(batch, i);
             for (int f = 0; f < sums.length; f++) {
                 sums[f].ensureGroups(group + 1);
-                row[key.length + f] = sums[f].take(group).serialize();
+                if (skips[f] == null || skips[f][i] == 0) {
+                    sums[f].add(group, weights[f][i], values[f][i]);
+                }
             }
-            rows.add(new GenericInternalRow(row));
         }
-        return rows;
+        aggregationNanos += System.nanoTime() - start;
     }
 
     private static int passing(byte[] excluded, int n) {

@@ -15,7 +15,12 @@ import org.apache.parquet.hadoop.metadata.BlockMetaData;
 import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
 import org.apache.parquet.hadoop.metadata.ParquetMetadata;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
+import org.apache.parquet.column.statistics.Statistics;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DecimalType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.util.CaseInsensitiveStringMap;
@@ -138,7 +143,36 @@ public final class ParquetFiles {
         return schema;
     }
 
-    public SerializableConfiguration hadoopConf() {
-        return hadoopConf;
+    /**
+     * The Hadoop configuration for a scan's readers, broadcast so that executors get it once instead of
+     * deserializing (and parsing) it again in every task, as Spark's own file scans do.
+     */
+    public Broadcast<SerializableConfiguration> broadcastConf() {
+        return JavaSparkContext.fromSparkContext(SparkSession.active().sparkContext()).broadcast(hadoopConf);
+    }
+
+    /**
+     * An upper bound on |x| over a numeric column chunk, from its statistics; NaN when they do not give
+     * one. NULL-only or absent chunks (null) give 0.
+     */
+    static double magnitudeBound(ColumnChunkMetaData chunk, DataType type) {
+        if (type instanceof DecimalType) {
+            return Double.NaN; // statistics hold unscaled values
+        }
+        if (chunk == null) {
+            return 0.0;
+        }
+        Statistics<?> stats = chunk.getStatistics();
+        if (stats == null || stats.isEmpty()) {
+            return Double.NaN;
+        }
+        if (!stats.hasNonNullValue()) {
+            return stats.isNumNullsSet() && stats.getNumNulls() == chunk.getValueCount() ? 0.0 : Double.NaN;
+        }
+        if (!(stats.genericGetMin() instanceof Number min) || !(stats.genericGetMax() instanceof Number max)
+                || min instanceof java.math.BigDecimal || max instanceof java.math.BigDecimal) {
+            return Double.NaN;
+        }
+        return Math.max(Math.abs(min.doubleValue()), Math.abs(max.doubleValue()));
     }
 }

@@ -1,5 +1,6 @@
 package io.wavg.spark.source;
 
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.connector.read.InputPartition;
 import org.apache.spark.sql.connector.read.PartitionReader;
@@ -13,9 +14,9 @@ public final class ParquetReaderFactory implements PartitionReaderFactory {
     private static final long serialVersionUID = 1L;
 
     private final StructType schema;
-    private final SerializableConfiguration hadoopConf;
+    private final Broadcast<SerializableConfiguration> hadoopConf;
 
-    ParquetReaderFactory(StructType schema, SerializableConfiguration hadoopConf) {
+    ParquetReaderFactory(StructType schema, Broadcast<SerializableConfiguration> hadoopConf) {
         this.schema = schema;
         this.hadoopConf = hadoopConf;
     }
@@ -27,7 +28,7 @@ public final class ParquetReaderFactory implements PartitionReaderFactory {
 
     @Override
     public PartitionReader<ColumnarBatch> createColumnarReader(InputPartition partition) {
-        return new RowGroupBatchReader((RowGroupPartition) partition, schema, hadoopConf.value());
+        return new RowGroupBatchReader((RowGroupPartition) partition, schema, hadoopConf.value().value());
     }
 
     @Override

@@ -55,7 +55,7 @@ public final class ParquetScan implements Scan, Batch {
         return rowGroups().toArray(new InputPartition[0]);
     }
 
-    private synchronized List<RowGroupPartition> rowGroups() {
+    synchronized List<RowGroupPartition> rowGroups() {
         if (partitions == null) {
             partitions = new ArrayList<>();
             for (ParquetFiles.Footer footer : files.footers()) {
@@ -94,6 +94,6 @@ public final class ParquetScan implements Scan, Batch {
 
     @Override
     public PartitionReaderFactory createReaderFactory() {
-        return new ParquetReaderFactory(readSchema, files.hadoopConf());
+        return new ParquetReaderFactory(readSchema, files.broadcastConf());
     }
 }

@@ -1,5 +1,13 @@
 package io.wavg.spark.source;
 
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.apache.parquet.hadoop.metadata.BlockMetaData;
+import org.apache.parquet.hadoop.metadata.ParquetMetadata;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.expressions.Attribute;
 import org.apache.spark.sql.connector.read.Batch;
 import org.apache.spark.sql.connector.read.InputPartition;
 import org.apache.spark.sql.connector.read.PartitionReaderFactory;
@@ -15,7 +23,7 @@ import io.wavg.spark.source.metrics.RowGroupsSkipped;
 import io.wavg.spark.source.metrics.RowsAggregated;
 import io.wavg.spark.source.metrics.RowsRead;
 
-/** The same row groups as the scan it replaces, each answered with partial weighted_avg states. */
+/** The same row groups as the scan it replaces, answered in bundles with partial weighted_avg states. */
 public final class PushedAggregateScan implements Scan, Batch {
     private final ParquetScan rows;
     private final ParquetFiles files;
@@ -46,9 +54,36 @@ public final class PushedAggregateScan implements Scan, Batch {
         return this;
     }
 
+    /**
+     * The row groups the scan would read, packed into one bundle per core Spark reports: each task's
+     * partial result is tiny (or one state per group), so more tasks only add overhead and states.
+     */
     @Override
     public InputPartition[] planInputPartitions() {
-        return rows.planInputPartitions();
+        Map<String, ParquetMetadata> footers = new HashMap<>();
+        for (ParquetFiles.Footer footer : files.footers()) {
+            footers.put(footer.path(), footer.metadata());
+        }
+        int cores = SparkSession.active().sparkContext().defaultParallelism();
+        return RowGroupBundle.pack(rows.rowGroups(), cores).stream()
+                .map(bundle -> new RowGroupBundle(bundle, magnitudeBounds(bundle, footers)))
+                .toArray(InputPartition[]::new);
+    }
+
+    /** Per pushed column, the largest magnitude its statistics allow over the bundle's row groups. */
+    private double[] magnitudeBounds(List<RowGroupPartition> bundle, Map<String, ParquetMetadata> footers) {
+        List<Attribute> columns = aggregation.columns();
+        double[] bounds = new double[columns.size()];
+        for (RowGroupPartition rowGroup : bundle) {
+            BlockMetaData block = footers.get(rowGroup.path()).getBlocks().get(rowGroup.rowGroup());
+            for (int c = 0; c < bounds.length; c++) {
+                Attribute column = columns.get(c);
+                // Math.max keeps a NaN: one row group without statistics leaves the bound unknown
+                bounds[c] = Math.max(bounds[c], ParquetFiles.magnitudeBound(ParquetFiles.chunk(block, column.name()),
+                        column.dataType()));
+            }
+        }
+        return bounds;
     }
 
     @Override
@@ -64,6 +99,6 @@ public final class PushedAggregateScan implements Scan, Batch {
 
     @Override
     public PartitionReaderFactory createReaderFactory() {
-        return new PushedAggregateReaderFactory(aggregation, files.hadoopConf());
+        return new PushedAggregateReaderFactory(aggregation, files.broadcastConf());
     }
 }

@@ -2,6 +2,7 @@ package io.wavg.spark.source;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -25,6 +26,7 @@ import org.apache.spark.sql.vectorized.ColumnarBatch;
 import io.wavg.spark.source.metrics.BytesRead;
 import io.wavg.spark.source.metrics.PeakBufferBytes;
 import io.wavg.spark.source.metrics.RowsRead;
+import io.wavg.spark.source.parquet.ChunkStream;
 import io.wavg.spark.source.parquet.ColumnChunkReader;
 import org.apache.spark.sql.connector.metric.CustomTaskMetric;
 
@@ -40,7 +42,6 @@ final class RowGroupBatchReader implements PartitionReader<ColumnarBatch> {
     private final ColumnChunkReader[] readers; // null where the file lacks the column
     private final OnHeapColumnVector[] vectors;
     private final ColumnarBatch batch;
-    private final ColumnChunkMetaData[] chunks; // null where the file lacks the column
     private final StructType schema;
     private long rowsLeft;
     private long rowsRead;
@@ -49,7 +50,6 @@ final class RowGroupBatchReader implements PartitionReader<ColumnarBatch> {
         this.partition = partition;
         this.codecs = new CodecFactory(conf, 0);
         this.readers = new ColumnChunkReader[schema.size()];
-        this.chunks = new ColumnChunkMetaData[schema.size()];
         this.schema = schema;
         this.vectors = OnHeapColumnVector.allocateColumns(BATCH_ROWS, schema);
         this.batch = new ColumnarBatch(vectors);
@@ -69,8 +69,9 @@ final class RowGroupBatchReader implements PartitionReader<ColumnarBatch> {
                     continue;
                 }
                 ColumnDescriptor descriptor = fileSchema.getColumnDescription(new String[] {fields[c].name()});
-                this.chunks[c] = chunk;
-                readers[c] = new ColumnChunkReader(file.newStream(), descriptor, chunk,
+                ChunkStream bytes = ChunkStream.open(new Path(partition.path()), conf, chunk.getStartingPos(),
+                        chunk.getTotalSize());
+                readers[c] = new ColumnChunkReader(bytes, descriptor, chunk,
                         codecs.getDecompressor(chunk.getCodec()), fields[c].dataType(), partition.path());
             }
         } catch (IOException e) {
@@ -103,34 +104,38 @@ final class RowGroupBatchReader implements PartitionReader<ColumnarBatch> {
         return true;
     }
 
+    /**
+     * The next rows as one run of little-endian doubles per column, read where they lie in the pages,
+     * when every column has non-NULL PLAIN doubles ahead; null when one has not (then {@link #next}
+     * reads the rows). The views are valid until the next call.
+     */
+    ByteBuffer[] nextDoubleRuns() {
+        long run = rowsLeft;
+        for (ColumnChunkReader reader : readers) {
+            if (run == 0 || reader == null) {
+                return null;
+            }
+            run = Math.min(run, reader.plainDoublesAhead());
+        }
+        if (run == 0) {
+            return null;
+        }
+        ByteBuffer[] runs = new ByteBuffer[readers.length];
+        for (int c = 0; c < readers.length; c++) {
+            runs[c] = readers[c].takePlainDoubles((int) run);
+        }
+        rowsLeft -= run;
+        rowsRead += run;
+        return runs;
+    }
+
     @Override
     public ColumnarBatch get() {
         return batch;
     }
 
-    /**
-     * An upper bound on |x| over a numeric column of this row group, from its statistics; NaN when
-     * they do not give one. NULL-only or absent columns give 0.
-     */
-    double magnitudeBound(int column) {
-        if (schema.fields()[column].dataType() instanceof org.apache.spark.sql.types.DecimalType) {
-            return Double.NaN; // statistics hold unscaled values
-        }
-        if (chunks[column] == null) {
-            return 0.0;
-        }
-        org.apache.parquet.column.statistics.Statistics<?> stats = chunks[column].getStatistics();
-        if (stats == null || stats.isEmpty()) {
-            return Double.NaN;
-        }
-        if (!stats.hasNonNullValue()) {
-            return stats.isNumNullsSet() && stats.getNumNulls() == chunks[column].getValueCount() ? 0.0 : Double.NaN;
-        }
-        if (!(stats.genericGetMin() instanceof Number min) || !(stats.genericGetMax() instanceof Number max)
-                || min instanceof java.math.BigDecimal || max instanceof java.math.BigDecimal) {
-            return Double.NaN;
-        }
-        return Math.max(Math.abs(min.doubleValue()), Math.abs(max.doubleValue()));
+    long rowsRead() {
+        return rowsRead;
     }
 
     @Override

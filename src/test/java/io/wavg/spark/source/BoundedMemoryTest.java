@@ -30,6 +30,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.wavg.spark.source.parquet.ChunkStream;
 import io.wavg.spark.source.parquet.ColumnChunkReader;
 
 /**
@@ -129,7 +130,8 @@ class BoundedMemoryTest {
         OnHeapColumnVector vector = new OnHeapColumnVector(RowGroupBatchReader.BATCH_ROWS, DataTypes.DoubleType);
         long checksum = 0;
         int rows = 0;
-        try (ColumnChunkReader reader = new ColumnChunkReader(in, schema.getColumnDescription(new String[] {"x"}),
+        try (ColumnChunkReader reader = new ColumnChunkReader(
+                ChunkStream.of(in, chunk.getStartingPos(), chunk.getTotalSize()), schema.getColumnDescription(new String[] {"x"}),
                 chunk, codecs.getDecompressor(chunk.getCodec()), DataTypes.DoubleType, file.toString())) {
             int n;
             while ((n = reader.read(vector, 3000)) > 0) {   // not a multiple of anything in the file

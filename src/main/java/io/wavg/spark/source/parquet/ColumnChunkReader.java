@@ -4,6 +4,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 
 import org.apache.parquet.bytes.ByteBufferInputStream;
 import org.apache.parquet.bytes.BytesInput;
@@ -21,7 +22,6 @@ import org.apache.parquet.format.DataPageHeaderV2;
 import org.apache.parquet.format.PageHeader;
 import org.apache.parquet.format.Util;
 import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
-import org.apache.parquet.io.SeekableInputStream;
 import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
 import org.apache.spark.sql.execution.vectorized.WritableColumnVector;
 import org.apache.spark.sql.types.DataType;
@@ -30,38 +30,38 @@ import org.apache.spark.sql.types.Decimal;
 import org.apache.spark.unsafe.types.UTF8String;
 
 /**
- * Streams one column chunk page by page into Spark column vectors. Only the page being decoded is
- * held, compressed and decompressed, so memory does not grow with the chunk or the row group.
- * Handles data pages v1 and v2, PLAIN and dictionary encodings (others through parquet-column's
+ * Streams one column chunk page by page into Spark column vectors, or hands out runs of PLAIN doubles
+ * where they lie in the decompressed page. Only the page being decoded is held, compressed and
+ * decompressed, in direct buffers freed on close, so memory does not grow with the chunk or the row
+ * group. Handles data pages v1 and v2, PLAIN and dictionary encodings (others through parquet-column's
  * decoders), optional columns, and every codec parquet-hadoop has.
  */
 public final class ColumnChunkReader implements Closeable {
-    private final SeekableInputStream in;
+    private final ChunkStream in;
     private final ColumnDescriptor column;
-    private final ColumnChunkMetaData chunk;
-    private final BytesInputDecompressor decompressor;
+    private final PrimitiveTypeName physical;
+    private final PageDecompressor decompressor;
     private final DataType sparkType;
     private final String file;
     private final int maxDefinition;
 
     private long valuesLeftInChunk;
     private Dictionary dictionary;
-    private byte[] compressed = new byte[0];
-    private long bytesRead;
     private long peakBufferBytes;
 
     private int valuesLeftInPage;
-    private LevelReader definitions;
+    private LevelReader definitions; // null when the page has no NULL
     private ValuesReader values;       // for encodings without a bulk route
-    private ByteBuffer plainValues;    // PLAIN fixed-width values, read in bulk
+    private ByteBuffer plainValues;    // PLAIN fixed-width values, little-endian, read in bulk
     private int[] levels = new int[0];
+    private Object scratch;            // typed copy of a run of PLAIN values on their way to a vector
 
-    public ColumnChunkReader(SeekableInputStream in, ColumnDescriptor column, ColumnChunkMetaData chunk,
-                             BytesInputDecompressor decompressor, DataType sparkType, String file) throws IOException {
+    public ColumnChunkReader(ChunkStream in, ColumnDescriptor column, ColumnChunkMetaData chunk,
+                             BytesInputDecompressor decompressor, DataType sparkType, String file) {
         this.in = in;
         this.column = column;
-        this.chunk = chunk;
-        this.decompressor = decompressor;
+        this.physical = column.getPrimitiveType().getPrimitiveTypeName();
+        this.decompressor = new PageDecompressor(chunk.getCodec(), decompressor);
         this.sparkType = sparkType;
         this.file = file;
         this.maxDefinition = column.getMaxDefinitionLevel();
@@ -69,7 +69,6 @@ public final class ColumnChunkReader implements Closeable {
         if (column.getMaxRepetitionLevel() > 0) {
             throw failure("is repeated; this source reads flat columns only", null);
         }
-        in.seek(chunk.getStartingPos());
     }
 
     /** Decodes up to {@code rows} values into positions 0.. of {@code out}; returns how many. */
@@ -83,21 +82,52 @@ public final class ColumnChunkReader implements Closeable {
                 int take = Math.min(rows - done, valuesLeftInPage);
                 decode(out, done, take);
                 done += take;
-                valuesLeftInPage -= take;
-                valuesLeftInChunk -= take;
+                consumed(take);
             }
             return done;
         } catch (IOException | RuntimeException e) {
-            if (e instanceof UnsupportedParquetException u) {
-                throw u;
-            }
-            throw failure("could not be decoded: " + e.getMessage(), e);
+            throw failure(e);
         }
+    }
+
+    /**
+     * How many of the next values are non-NULL PLAIN doubles lying one after another in the current
+     * page: 0 when the next value is not one of those (then {@link #read} takes it), or the chunk is done.
+     */
+    public int plainDoublesAhead() {
+        try {
+            if (valuesLeftInPage == 0 && !nextDataPage()) {
+                return 0;
+            }
+        } catch (IOException | RuntimeException e) {
+            throw failure(e);
+        }
+        return physical == PrimitiveTypeName.DOUBLE && plainValues != null && definitions == null
+                ? valuesLeftInPage : 0;
+    }
+
+    /**
+     * The next {@code n} values as little-endian doubles, {@code n <= plainDoublesAhead()}; the view is
+     * valid until the next call on this reader.
+     */
+    public ByteBuffer takePlainDoubles(int n) {
+        if (n < 0 || n > plainDoublesAhead()) {
+            throw new IllegalArgumentException(n + " doubles asked, " + plainDoublesAhead() + " lie ahead");
+        }
+        ByteBuffer run = plainValues.slice(plainValues.position(), 8 * n).order(ByteOrder.LITTLE_ENDIAN);
+        plainValues.position(plainValues.position() + 8 * n);
+        consumed(n);
+        return run;
+    }
+
+    private void consumed(int n) {
+        valuesLeftInPage -= n;
+        valuesLeftInChunk -= n;
     }
 
     /** Compressed bytes read from the file so far, page headers included. */
     public long bytesRead() {
-        return bytesRead;
+        return in.bytesRead();
     }
 
     /** The largest page buffers held at once, compressed and decompressed. */
@@ -107,6 +137,7 @@ public final class ColumnChunkReader implements Closeable {
 
     @Override
     public void close() throws IOException {
+        decompressor.close();
         in.close();
     }
 
@@ -114,9 +145,7 @@ public final class ColumnChunkReader implements Closeable {
 
     private boolean nextDataPage() throws IOException {
         while (valuesLeftInChunk > 0) {
-            long start = in.getPos();
             PageHeader header = Util.readPageHeader(in);
-            bytesRead += in.getPos() - start + header.getCompressed_page_size();
             switch (header.getType()) {
                 case DICTIONARY_PAGE -> readDictionary(header);
                 case DATA_PAGE -> {
@@ -127,78 +156,105 @@ public final class ColumnChunkReader implements Closeable {
                     startPageV2(header);
                     return true;
                 }
-                default -> in.seek(in.getPos() + header.getCompressed_page_size()); // index pages
+                default -> in.skip(header.getCompressed_page_size()); // index pages
             }
         }
         return false;
     }
 
-    private byte[] readCompressed(int size) throws IOException {
-        if (compressed.length < size) {
-            compressed = new byte[size];
-        }
-        in.readFully(compressed, 0, size);
-        return compressed;
-    }
-
     private void readDictionary(PageHeader header) throws IOException {
-        // a fresh array: the dictionary outlives the page buffer
-        byte[] bytes = new byte[header.getCompressed_page_size()];
-        in.readFully(bytes);
-        BytesInput page = decompressor.decompress(BytesInput.from(bytes), header.getUncompressed_page_size());
+        ByteBuffer page = decompressor.decompress(in.take(header.getCompressed_page_size()),
+                header.getUncompressed_page_size());
+        // a copy on the heap: the dictionary outlives the page buffer
+        byte[] bytes = new byte[page.remaining()];
+        page.get(bytes);
         Encoding encoding = Encoding.valueOf(header.getDictionary_page_header().getEncoding().name());
-        dictionary = encoding.initDictionary(column, new DictionaryPage(BytesInput.from(page.toByteArray()),
+        dictionary = encoding.initDictionary(column, new DictionaryPage(BytesInput.from(bytes),
                 header.getDictionary_page_header().getNum_values(), encoding));
     }
 
     private void startPageV1(PageHeader header) throws IOException {
         DataPageHeader page = header.getData_page_header();
-        byte[] bytes = readCompressed(header.getCompressed_page_size());
-        BytesInput data = decompressor.decompress(BytesInput.from(bytes, 0, header.getCompressed_page_size()),
+        ByteBuffer data = decompressor.decompress(in.take(header.getCompressed_page_size()),
                 header.getUncompressed_page_size());
-        notePeak(header.getCompressed_page_size() + (long) header.getUncompressed_page_size());
-        ByteBufferInputStream stream = data.toInputStream();
+        notePeak();
+        ByteBufferInputStream stream = ByteBufferInputStream.wrap(data);
         valuesLeftInPage = page.getNum_values();
         definitions = null;
         if (maxDefinition > 0) {
             Encoding levelEncoding = Encoding.valueOf(page.getDefinition_level_encoding().name());
-            ValuesReader reader = levelEncoding.getValuesReader(column, ValuesType.DEFINITION_LEVEL);
-            reader.initFromPage(valuesLeftInPage, stream);
-            definitions = reader::readInteger;
+            int levelBytes = levelEncoding == Encoding.RLE ? allPresentLevelBytes(data, valuesLeftInPage) : -1;
+            if (levelBytes >= 0) {
+                stream.skipFully(levelBytes);
+            } else {
+                ValuesReader reader = levelEncoding.getValuesReader(column, ValuesType.DEFINITION_LEVEL);
+                reader.initFromPage(valuesLeftInPage, stream);
+                definitions = reader::readInteger;
+            }
         }
         startValues(Encoding.valueOf(page.getEncoding().name()), stream);
     }
 
+    /**
+     * The length of a v1 page's RLE definition levels (with their 4-byte length) when they are a single
+     * run saying every value is present, which is how writers store a column without NULLs; else -1.
+     */
+    private int allPresentLevelBytes(ByteBuffer data, int count) {
+        if (data.remaining() < 5) {
+            return -1;
+        }
+        int length = data.getInt(data.position());
+        int at = data.position() + 4;
+        long header = 0;
+        for (int shift = 0; at < data.limit() && shift < 35; shift += 7) {
+            byte b = data.get(at++);
+            header |= (long) (b & 0x7f) << shift;
+            if (b >= 0) {
+                int valueBytes = (BytesUtils.getWidthFromMaxInt(maxDefinition) + 7) / 8;
+                if ((header & 1) != 0 || header >>> 1 < count || at + valueBytes > data.limit()) {
+                    return -1;
+                }
+                int value = 0;
+                for (int i = 0; i < valueBytes; i++) {
+                    value |= (data.get(at + i) & 0xff) << (8 * i);
+                }
+                return value == maxDefinition && length >= 0 && length <= data.remaining() - 4 ? 4 + length : -1;
+            }
+        }
+        return -1;
+    }
+
     private void startPageV2(PageHeader header) throws IOException {
         DataPageHeaderV2 page = header.getData_page_header_v2();
-        int levelBytes = page.getRepetition_levels_byte_length() + page.getDefinition_levels_byte_length();
-        byte[] bytes = readCompressed(header.getCompressed_page_size());
-        int valueBytes = header.getCompressed_page_size() - levelBytes;
-        BytesInput data = BytesInput.from(bytes, levelBytes, valueBytes);
+        int repetitionBytes = page.getRepetition_levels_byte_length();
+        int levelBytes = repetitionBytes + page.getDefinition_levels_byte_length();
+        ByteBuffer raw = in.take(header.getCompressed_page_size());
+        // levels are never compressed; keep them on the heap since the values may reuse the buffer
+        byte[] definitionLevels = new byte[page.getDefinition_levels_byte_length()];
+        raw.get(repetitionBytes, definitionLevels);
+        ByteBuffer data = raw.slice(levelBytes, raw.limit() - levelBytes);
         if (!page.isSetIs_compressed() || page.isIs_compressed()) {
             data = decompressor.decompress(data, header.getUncompressed_page_size() - levelBytes);
         }
-        notePeak(header.getCompressed_page_size() + (long) header.getUncompressed_page_size());
+        notePeak();
         valuesLeftInPage = page.getNum_values();
         definitions = null;
-        if (maxDefinition > 0) {
+        if (maxDefinition > 0 && page.getNum_nulls() != 0) {
             RunLengthBitPackingHybridDecoder decoder = new RunLengthBitPackingHybridDecoder(
                     BytesUtils.getWidthFromMaxInt(maxDefinition),
-                    ByteBufferInputStream.wrap(ByteBuffer.wrap(bytes, page.getRepetition_levels_byte_length(),
-                            page.getDefinition_levels_byte_length())));
+                    ByteBufferInputStream.wrap(ByteBuffer.wrap(definitionLevels)));
             definitions = decoder::readInt;
         }
-        startValues(Encoding.valueOf(page.getEncoding().name()), data.toInputStream());
+        startValues(Encoding.valueOf(page.getEncoding().name()), ByteBufferInputStream.wrap(data));
     }
 
     private void startValues(Encoding encoding, ByteBufferInputStream stream) throws IOException {
         plainValues = null;
         values = null;
-        PrimitiveTypeName physical = column.getPrimitiveType().getPrimitiveTypeName();
         boolean fixedWidth = physical == PrimitiveTypeName.DOUBLE || physical == PrimitiveTypeName.FLOAT
                 || physical == PrimitiveTypeName.INT32 || physical == PrimitiveTypeName.INT64;
         if (encoding == Encoding.PLAIN && fixedWidth && !(sparkType instanceof DecimalType)) {
-            plainValues = stream.slice((int) stream.available());
+            plainValues = stream.slice((int) stream.available()).order(ByteOrder.LITTLE_ENDIAN);
             return;
         }
         if (encoding.usesDictionary()) {
@@ -212,8 +268,8 @@ public final class ColumnChunkReader implements Closeable {
         values.initFromPage(valuesLeftInPage, stream);
     }
 
-    private void notePeak(long bytes) {
-        peakBufferBytes = Math.max(peakBufferBytes, Math.max(bytes, compressed.length));
+    private void notePeak() {
+        peakBufferBytes = Math.max(peakBufferBytes, (long) in.windowBytes() + decompressor.bufferBytes());
     }
 
     // ---- values --------------------------------------------------------------------------------------
@@ -237,56 +293,78 @@ public final class ColumnChunkReader implements Closeable {
             putValues(out, offset, n);
             return;
         }
-        for (int i = 0; i < n; i++) {
-            if (levels[i] == maxDefinition) {
-                putValues(out, offset + i, 1);
-            } else {
-                out.putNull(offset + i);
+        for (int i = 0; i < n; ) {
+            if (levels[i] != maxDefinition) {
+                out.putNull(offset + i++);
+                continue;
             }
+            int run = i;
+            while (run < n && levels[run] == maxDefinition) {
+                run++;
+            }
+            putValues(out, offset + i, run - i);
+            i = run;
         }
     }
 
     /** n non-null values at offset: in bulk from PLAIN bytes, else one by one. */
     private void putValues(WritableColumnVector out, int offset, int n) throws IOException {
-        if (plainValues != null) {
-            int width = column.getPrimitiveType().getPrimitiveTypeName() == PrimitiveTypeName.DOUBLE
-                    || column.getPrimitiveType().getPrimitiveTypeName() == PrimitiveTypeName.INT64 ? 8 : 4;
-            byte[] array = plainValues.array();
-            int at = plainValues.arrayOffset() + plainValues.position();
-            switch (column.getPrimitiveType().getPrimitiveTypeName()) {
-                case DOUBLE -> out.putDoublesLittleEndian(offset, n, array, at);
-                case FLOAT -> out.putFloatsLittleEndian(offset, n, array, at);
-                case INT64 -> out.putLongsLittleEndian(offset, n, array, at);
-                default -> putInts(out, offset, n, array, at);
+        if (plainValues == null) {
+            for (int i = offset; i < offset + n; i++) {
+                putValue(out, i);
             }
-            plainValues.position(plainValues.position() + n * width);
             return;
         }
-        for (int i = offset; i < offset + n; i++) {
-            putValue(out, i);
+        switch (physical) {
+            case DOUBLE -> {
+                double[] copy = scratch instanceof double[] d && d.length >= n ? d : new double[n];
+                plainValues.asDoubleBuffer().get(copy, 0, n);
+                out.putDoubles(offset, n, copy, 0);
+                scratch = copy;
+                plainValues.position(plainValues.position() + 8 * n);
+            }
+            case INT64 -> {
+                long[] copy = scratch instanceof long[] l && l.length >= n ? l : new long[n];
+                plainValues.asLongBuffer().get(copy, 0, n);
+                out.putLongs(offset, n, copy, 0);
+                scratch = copy;
+                plainValues.position(plainValues.position() + 8 * n);
+            }
+            case FLOAT -> {
+                float[] copy = scratch instanceof float[] f && f.length >= n ? f : new float[n];
+                plainValues.asFloatBuffer().get(copy, 0, n);
+                out.putFloats(offset, n, copy, 0);
+                scratch = copy;
+                plainValues.position(plainValues.position() + 4 * n);
+            }
+            default -> {
+                int[] copy = scratch instanceof int[] i && i.length >= n ? i : new int[n];
+                plainValues.asIntBuffer().get(copy, 0, n);
+                putInts(out, offset, n, copy);
+                scratch = copy;
+                plainValues.position(plainValues.position() + 4 * n);
+            }
         }
     }
 
-    private void putInts(WritableColumnVector out, int offset, int n, byte[] array, int at) {
+    private void putInts(WritableColumnVector out, int offset, int n, int[] ints) {
         if (sparkType == org.apache.spark.sql.types.DataTypes.IntegerType
                 || sparkType == org.apache.spark.sql.types.DataTypes.DateType) {
-            out.putIntsLittleEndian(offset, n, array, at);
+            out.putInts(offset, n, ints, 0);
             return;
         }
-        ByteBuffer little = ByteBuffer.wrap(array, at, 4 * n).order(java.nio.ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < n; i++) {
-            int v = little.getInt();
             if (sparkType == org.apache.spark.sql.types.DataTypes.ByteType) {
-                out.putByte(offset + i, (byte) v);
+                out.putByte(offset + i, (byte) ints[i]);
             } else {
-                out.putShort(offset + i, (short) v);
+                out.putShort(offset + i, (short) ints[i]);
             }
         }
     }
 
     private void putValue(WritableColumnVector out, int row) {
         out.putNotNull(row);
-        switch (column.getPrimitiveType().getPrimitiveTypeName()) {
+        switch (physical) {
             case DOUBLE -> out.putDouble(row, values.readDouble());
             case FLOAT -> out.putFloat(row, values.readFloat());
             case BOOLEAN -> out.putBoolean(row, values.readBoolean());
@@ -328,6 +406,10 @@ public final class ColumnChunkReader implements Closeable {
             default -> throw failure("has Parquet type " + column.getPrimitiveType()
                     + ", which this source does not read", null);
         }
+    }
+
+    private UnsupportedParquetException failure(Exception e) {
+        return e instanceof UnsupportedParquetException u ? u : failure("could not be decoded: " + e.getMessage(), e);
     }
 
     private UnsupportedParquetException failure(String problem, Throwable cause) {

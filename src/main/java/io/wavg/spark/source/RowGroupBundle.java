@@ -1,0 +1,48 @@
+package io.wavg.spark.source;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+
+import org.apache.spark.sql.connector.read.InputPartition;
+
+/**
+ * Several row groups aggregated by one task into one partial state (per group): fewer tasks and
+ * fewer partial states for Spark to merge, which with GROUP BY means fewer rows to shuffle and sort.
+ *
+ * @param rowGroups       the row groups, read one after another
+ * @param magnitudeBounds per pushed column, an upper bound on |x| over all the row groups (NaN if unknown)
+ */
+public record RowGroupBundle(List<RowGroupPartition> rowGroups, double[] magnitudeBounds) implements InputPartition {
+
+    /**
+     * Packs row groups into at most {@code bundles} bundles of about equal row counts, largest first
+     * into the lightest bundle, so the tasks finish together.
+     */
+    static List<List<RowGroupPartition>> pack(List<RowGroupPartition> rowGroups, int bundles) {
+        int count = Math.max(1, Math.min(bundles, rowGroups.size()));
+        List<List<RowGroupPartition>> packed = new ArrayList<>();
+        long[] rows = new long[count];
+        for (int b = 0; b < count; b++) {
+            packed.add(new ArrayList<>());
+        }
+        List<RowGroupPartition> bySize = new ArrayList<>(rowGroups);
+        bySize.sort(Comparator.comparingLong(RowGroupPartition::rows).reversed());
+        for (RowGroupPartition rowGroup : bySize) {
+            int lightest = 0;
+            for (int b = 1; b < count; b++) {
+                lightest = rows[b] < rows[lightest] ? b : lightest;
+            }
+            packed.get(lightest).add(rowGroup);
+            rows[lightest] += rowGroup.rows();
+        }
+        packed.removeIf(List::isEmpty);
+        return packed;
+    }
+
+    @Override
+    public String toString() {
+        return "RowGroupBundle" + rowGroups + " bounds " + Arrays.toString(magnitudeBounds);
+    }
+}

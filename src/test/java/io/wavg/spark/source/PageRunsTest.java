@@ -1,0 +1,141 @@
+package io.wavg.spark.source;
+
+import static io.wavg.spark.source.SourceTestSupport.spark;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.parquet.column.ParquetProperties.WriterVersion;
+import org.apache.parquet.example.data.Group;
+import org.apache.parquet.example.data.simple.SimpleGroupFactory;
+import org.apache.parquet.hadoop.CodecFactory;
+import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
+import org.apache.parquet.hadoop.metadata.ParquetMetadata;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.MessageTypeParser;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.execution.vectorized.OnHeapColumnVector;
+import org.apache.spark.sql.types.DataTypes;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import io.wavg.spark.source.parquet.ChunkStream;
+import io.wavg.spark.source.parquet.ColumnChunkReader;
+
+/**
+ * The page route the pushdown feeds the kernel from: runs of PLAIN doubles handed out where they lie
+ * in the decompressed page, for whole pages without NULLs, and the ordinary decoding for the rest,
+ * interleaved on one chunk without losing, repeating or reordering a value.
+ */
+class PageRunsTest {
+    @TempDir
+    static Path dir;
+
+    /** Spark writes nullable columns, so NULL-free pages carry definition levels that say "all present". */
+    @Test
+    void sparkWrittenNullableDoublesComeInPageLongRuns() throws IOException {
+        Path out = dir.resolve("spark-written");
+        spark().range(0, 300_000, 1, 1).selectExpr("IF(id < 0, NULL, rand(5) * 100) AS w").write().parquet(out.toString());
+        Path file = SourceTestSupport.dataFiles(out).get(0);
+        ParquetMetadata footer = SourceTestSupport.footer(file);
+        MessageType schema = footer.getFileMetaData().getSchema();
+        assertEquals(1, schema.getColumnDescription(new String[] {"w"}).getMaxDefinitionLevel(), "nullable");
+        List<Double> expected = new ArrayList<>();
+        for (Row row : spark().read().parquet(file.toString()).collectAsList()) {
+            expected.add(row.getDouble(0));
+        }
+        List<Double> read = new ArrayList<>();
+        int runs = 0;
+        for (int block = 0; block < footer.getBlocks().size(); block++) {
+            ColumnChunkMetaData chunk = footer.getBlocks().get(block).getColumns().get(0);
+            try (ColumnChunkReader reader = open(file, schema, chunk)) {
+                int ahead;
+                while ((ahead = reader.plainDoublesAhead()) > 0) {
+                    ByteBuffer run = reader.takePlainDoubles(ahead);
+                    for (int i = 0; i < ahead; i++) {
+                        read.add(run.getDouble(8 * i));
+                    }
+                    runs++;
+                }
+                assertEquals(0, reader.read(new OnHeapColumnVector(1, DataTypes.DoubleType), 1), "nothing left");
+            }
+        }
+        assertEquals(expected, read, "every value, in order, through runs alone");
+        assertTrue(runs <= 300_000 / 10_000, runs + " runs: about a page each, not a batch");
+    }
+
+    /**
+     * Pages with NULLs have no run ahead and are decoded into vectors; NULL-free pages of the same
+     * chunk still come as runs. v1 and v2 pages, dictionary off, small pages.
+     */
+    @ParameterizedTest
+    @EnumSource(WriterVersion.class)
+    void pagesWithNullsTakeTheVectorRouteInBetweenRuns(WriterVersion version) throws IOException {
+        MessageType schema = MessageTypeParser.parseMessageType("message m { optional double x; }");
+        SimpleGroupFactory factory = new SimpleGroupFactory(schema);
+        List<Group> rows = new ArrayList<>();
+        List<Double> expected = new ArrayList<>();
+        for (int i = 0; i < 100_000; i++) {
+            Group row = factory.newGroup();
+            // NULLs only in the middle third, so pages before and after have none
+            Double x = i > 33_000 && i < 66_000 && i % 97 == 0 ? null : i * 0.5 - 7;
+            if (x != null) {
+                row.append("x", x);
+            }
+            rows.add(row);
+            expected.add(x);
+        }
+        Path file = dir.resolve("nulls-" + version + ".parquet");
+        SourceTestSupport.writeGroups(file, schema, rows, b -> b.withWriterVersion(version)
+                .withCompressionCodec(CompressionCodecName.SNAPPY).withDictionaryEncoding(false)
+                .withPageSize(16 * 1024).withRowGroupSize(1L << 30));
+        ParquetMetadata footer = SourceTestSupport.footer(file);
+        ColumnChunkMetaData chunk = footer.getBlocks().get(0).getColumns().get(0);
+        List<Double> read = new ArrayList<>();
+        int runValues = 0;
+        OnHeapColumnVector vector = new OnHeapColumnVector(1000, DataTypes.DoubleType);
+        try (ColumnChunkReader reader = open(file, footer.getFileMetaData().getSchema(), chunk)) {
+            while (read.size() < expected.size()) {
+                int ahead = reader.plainDoublesAhead();
+                if (ahead > 0) {
+                    int take = Math.min(ahead, 777); // runs need not be whole pages
+                    ByteBuffer run = reader.takePlainDoubles(take);
+                    for (int i = 0; i < take; i++) {
+                        read.add(run.getDouble(8 * i));
+                    }
+                    runValues += take;
+                } else {
+                    vector.reset();
+                    int n = reader.read(vector, 1000);
+                    assertTrue(n > 0, "values left after " + read.size());
+                    for (int i = 0; i < n; i++) {
+                        read.add(vector.isNullAt(i) ? null : vector.getDouble(i));
+                    }
+                }
+            }
+        } finally {
+            vector.close();
+        }
+        assertEquals(expected, read, "every value and NULL, in order");
+        assertTrue(runValues > 50_000, "NULL-free pages came as runs: " + runValues);
+        assertTrue(runValues < 90_000, "pages with NULLs did not: " + runValues);
+    }
+
+    private static ColumnChunkReader open(Path file, MessageType schema, ColumnChunkMetaData chunk) throws IOException {
+        Configuration conf = new Configuration();
+        String column = chunk.getPath().toDotString();
+        return new ColumnChunkReader(ChunkStream.open(new org.apache.hadoop.fs.Path(file.toUri()), conf,
+                chunk.getStartingPos(), chunk.getTotalSize()), schema.getColumnDescription(new String[] {column}),
+                chunk, new CodecFactory(conf, 0).getDecompressor(chunk.getCodec()), DataTypes.DoubleType,
+                file.toString());
+    }
+}
