@@ -36,7 +36,8 @@ import scala.Tuple2;
  * a scaling chart), {@code --data DIR} (default target/bench-data), {@code --runs R} (timed runs
  * after one warm-up, default 5), {@code --only a,b} (engine names), {@code --report DIR} (default
  * target/bench-report), {@code --verify} (the exact result from BigDecimal sums instead of our
- * weighted_avg: independent, but about a microsecond per row).
+ * weighted_avg: independent, but about a microsecond per row), {@code --keys K} (also GROUP BY over a
+ * dataset with K distinct keys: built-in, pushdown, generic path and DuckDB).
  */
 public final class EndToEndBenchmark {
     private static final List<String> CSV_COLUMNS = List.of("rows", "engine", "runs", "median_seconds",
@@ -51,6 +52,7 @@ public final class EndToEndBenchmark {
         List<String> only = null;
         Path reportDir = Csv.DEFAULT_DIR;
         boolean verify = false;
+        long keys = 0;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--rows" -> sizes = Datasets.rowCounts(args[++i]);
@@ -59,6 +61,7 @@ public final class EndToEndBenchmark {
                 case "--only" -> only = Arrays.asList(args[++i].split(","));
                 case "--report" -> reportDir = Path.of(args[++i]);
                 case "--verify" -> verify = true;
+                case "--keys" -> keys = Long.parseLong(args[++i].replace("_", ""));
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
@@ -80,6 +83,10 @@ public final class EndToEndBenchmark {
             for (long rows : sizes) {
                 Path data = Datasets.weightValue(() -> spark, Path.of(dataRoot), rows);
                 Csv.append(csv, header, measure(spark, run, data, rows, runs, only, naiveKernel, verify));
+                if (keys > 0) {
+                    Path keyed = Datasets.keyedWeightValue(() -> spark, Path.of(dataRoot), rows, keys);
+                    Csv.append(csv, header, measureGrouped(spark, run, keyed, rows, keys, runs, only));
+                }
             }
             System.out.println("appended to " + csv + "; chart: -Dbench.main=io.wavg.bench.Report");
         } finally {
@@ -139,6 +146,55 @@ public final class EndToEndBenchmark {
         System.out.println("speed = Spark built-in time / engine time (higher is faster); "
                 + "ulps = distance from the exact result (" + exactFrom + ": " + exact + ")");
         printTable(new String[] {"engine", "seconds", "rows/s", "speed", "result", "ulps"}, table);
+        return csvRows;
+    }
+
+    /**
+     * GROUP BY key over the keyed dataset, each engine's answer reduced to the sum of its per-key
+     * averages (a checksum: that sum's own rounding depends on the order Spark adds the groups in, so
+     * there are no ulps to report).
+     */
+    private static List<List<String>> measureGrouped(SparkSession spark, RunInfo run, Path data, long rows, long keys,
+                                                     int runs, List<String> only) throws Exception {
+        spark.read().parquet(data.toString()).createOrReplaceTempView("k");
+        spark.read().format("wavg_parquet").load(data.toString()).createOrReplaceTempView("pushed_k");
+        String grouped = "SELECT sum(a) FROM (SELECT key, %s AS a FROM %s GROUP BY key)";
+        Map<String, Callable<Double>> engines = new LinkedHashMap<>();
+        engines.put("spark_builtin", () -> sparkQuery(spark,
+                String.format(grouped, "sum(value * weight) / sum(weight)", "k"), true));
+        engines.put("wavg_pushdown", () -> sparkQuery(spark, String.format(grouped, "weighted_avg(value, weight)",
+                "pushed_k"), true));
+        engines.put("wavg_rows", () -> sparkQuery(spark, String.format(grouped, "weighted_avg(value, weight)", "k"),
+                true));
+        if (duckDbAvailable()) {
+            engines.put("duckdb", () -> duckDb(data, true));
+        }
+        if (only != null) {
+            engines.keySet().retainAll(only);
+        }
+        List<String[]> table = new ArrayList<>();
+        List<List<String>> csvRows = new ArrayList<>();
+        double builtInSeconds = Double.NaN;
+        String engineSuffix = "_group_by_" + keys;
+        for (Map.Entry<String, Callable<Double>> engine : engines.entrySet()) {
+            Measurement m = Measurement.of(engine.getValue(), runs);
+            double seconds = m.medianSeconds();
+            if (engine.getKey().equals("spark_builtin")) {
+                builtInSeconds = seconds;
+            }
+            double speed = builtInSeconds / seconds;
+            table.add(new String[] {engine.getKey(), fmt("%.3f", seconds), fmt("%.1fM", rows / seconds / 1e6),
+                    fmt("%.2fx", speed), Double.toString(m.result())});
+            List<String> csvRow = new ArrayList<>(run.fields());
+            csvRow.addAll(List.of(Long.toString(rows), engine.getKey() + engineSuffix, Integer.toString(runs),
+                    fmt("%.4f", seconds), fmt("%.0f", rows / seconds), fmt("%.4f", speed),
+                    Double.toString(m.result()), "", "", ""));
+            csvRows.add(csvRow);
+        }
+        System.out.printf("%n%,d rows, GROUP BY %,d keys, %s, local[2], median of %d runs after a warm-up%n", rows,
+                keys, data, runs);
+        System.out.println("speed = Spark built-in time / engine time; result = sum of the per-key averages");
+        printTable(new String[] {"engine", "seconds", "rows/s", "speed", "result"}, table);
         return csvRows;
     }
 

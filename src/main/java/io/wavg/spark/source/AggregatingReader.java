@@ -184,7 +184,8 @@ final class AggregatingReader implements PartitionReader<InternalRow> {
         for (int k = 0; k < keyColumns.length; k++) {
             keyTypes[k] = columns.get(keyColumns[k]).dataType();
         }
-        GroupIndex index = GroupIndex.of(keyColumns, keyTypes);
+        long rows = bundle.rowGroups().stream().mapToLong(RowGroupPartition::rows).sum();
+        GroupIndex index = GroupIndex.of(keyColumns, keyTypes, bundle.keyRange(), rows);
         List<PushedAggregation.Function> functions = aggregation.functions();
         GroupedSums[] sums = new GroupedSums[functions.size()];
         double[] bounds = bundle.magnitudeBounds();

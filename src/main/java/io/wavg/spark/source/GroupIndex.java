@@ -28,9 +28,18 @@ abstract class GroupIndex {
     /** The key values of a group, as Spark's internal values. */
     abstract Object[] key(int group);
 
-    static GroupIndex of(int[] keyColumns, DataType[] keyTypes) {
+    /** The most ids a direct-address table takes (16 MB of ints). */
+    static final int DIRECT_LIMIT = 1 << 22;
+
+    /**
+     * @param keyRange {min, max} of a single integral key, or null when unknown
+     * @param rows     how many rows will be looked up, so a sparse range does not get a large table
+     */
+    static GroupIndex of(int[] keyColumns, DataType[] keyTypes, long[] keyRange, long rows) {
         if (keyColumns.length == 1 && integral(keyTypes[0])) {
-            return new IntegralKey(keyColumns[0], keyTypes[0]);
+            long span = keyRange == null ? Long.MAX_VALUE : keyRange[1] - keyRange[0] + 1;
+            boolean direct = keyRange != null && span > 0 && span <= Math.min(DIRECT_LIMIT, Math.max(1 << 16, 4 * rows));
+            return new IntegralKey(keyColumns[0], keyTypes[0], direct ? keyRange[0] : 0, direct ? (int) span : 0);
         }
         return new AnyKey(keyColumns, keyTypes);
     }
@@ -40,20 +49,28 @@ abstract class GroupIndex {
                 || type == DataTypes.ByteType || type == DataTypes.DateType;
     }
 
-    /** One integral key: an open-addressing table of longs, no object per row or per group. */
+    /**
+     * One integral key, no object per row or per group: where the statistics bound the keys to a
+     * small range, a direct-address table (key - min -> id), which keeps clustered keys' lookups in
+     * cache; otherwise, and for any key outside that range, an open-addressing table of longs.
+     */
     private static final class IntegralKey extends GroupIndex {
         private static final int EMPTY = -1;
         private final int column;
         private final DataType type;
+        private final long directMin;
+        private final int[] directIds;
         private long[] slotKeys = new long[1024];
         private int[] slotIds = filled(1024);
         private long[] keys = new long[256];
         private int size;
         private int nullGroup = EMPTY;
 
-        IntegralKey(int column, DataType type) {
+        IntegralKey(int column, DataType type, long directMin, int directSpan) {
             this.column = column;
             this.type = type;
+            this.directMin = directMin;
+            this.directIds = directSpan > 0 ? filled(directSpan) : null;
         }
 
         private static int[] filled(int n) {
@@ -74,6 +91,15 @@ abstract class GroupIndex {
             long key = type == DataTypes.LongType ? vector.getLong(row)
                     : type == DataTypes.ShortType ? vector.getShort(row)
                     : type == DataTypes.ByteType ? vector.getByte(row) : vector.getInt(row);
+            long offset = key - directMin;
+            if (directIds != null && offset >= 0 && offset < directIds.length) {
+                int id = directIds[(int) offset];
+                if (id == EMPTY) {
+                    id = add(key);
+                    directIds[(int) offset] = id;
+                }
+                return id;
+            }
             int mask = slotIds.length - 1;
             for (int slot = mix(key) & mask; ; slot = (slot + 1) & mask) {
                 int id = slotIds[slot];

@@ -4,7 +4,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.apache.parquet.column.statistics.Statistics;
 import org.apache.parquet.hadoop.metadata.BlockMetaData;
+import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
 import org.apache.parquet.hadoop.metadata.ParquetMetadata;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.expressions.Attribute;
@@ -66,7 +68,7 @@ public final class PushedAggregateScan implements Scan, Batch {
         }
         int cores = SparkSession.active().sparkContext().defaultParallelism();
         return RowGroupBundle.pack(rows.rowGroups(), cores).stream()
-                .map(bundle -> new RowGroupBundle(bundle, magnitudeBounds(bundle, footers)))
+                .map(bundle -> new RowGroupBundle(bundle, magnitudeBounds(bundle, footers), keyRange(bundle, footers)))
                 .toArray(InputPartition[]::new);
     }
 
@@ -84,6 +86,34 @@ public final class PushedAggregateScan implements Scan, Batch {
             }
         }
         return bounds;
+    }
+
+    /** {min, max} of a single integral GROUP BY key over the bundle, or null when unknown. */
+    private long[] keyRange(List<RowGroupPartition> bundle, Map<String, ParquetMetadata> footers) {
+        if (aggregation.groups().length != 1) {
+            return null;
+        }
+        String key = aggregation.columns().get(aggregation.groups()[0]).name();
+        long[] range = null;
+        for (RowGroupPartition rowGroup : bundle) {
+            BlockMetaData block = footers.get(rowGroup.path()).getBlocks().get(rowGroup.rowGroup());
+            ColumnChunkMetaData chunk = ParquetFiles.chunk(block, key);
+            if (chunk == null || chunk.getValueCount() == 0) {
+                continue; // only NULL keys here, which need no range
+            }
+            Statistics<?> stats = chunk.getStatistics();
+            if (stats == null || stats.isEmpty() || !stats.hasNonNullValue()
+                    || !(stats.genericGetMin() instanceof Number min) || !(stats.genericGetMax() instanceof Number max)
+                    || !(min instanceof Integer || min instanceof Long)) {
+                if (stats != null && stats.isNumNullsSet() && stats.getNumNulls() == chunk.getValueCount()) {
+                    continue;
+                }
+                return null;
+            }
+            range = range == null ? new long[] {min.longValue(), max.longValue()}
+                    : new long[] {Math.min(range[0], min.longValue()), Math.max(range[1], max.longValue())};
+        }
+        return range;
     }
 
     @Override

@@ -13,8 +13,11 @@ import org.apache.spark.sql.connector.read.InputPartition;
  *
  * @param rowGroups       the row groups, read one after another
  * @param magnitudeBounds per pushed column, an upper bound on |x| over all the row groups (NaN if unknown)
+ * @param keyRange        for a single integral GROUP BY key, its {min, max} over the row groups from their
+ *                        statistics; null when there is no such key or the statistics do not tell
  */
-public record RowGroupBundle(List<RowGroupPartition> rowGroups, double[] magnitudeBounds) implements InputPartition {
+public record RowGroupBundle(List<RowGroupPartition> rowGroups, double[] magnitudeBounds, long[] keyRange)
+        implements InputPartition {
 
     /**
      * Packs row groups into at most {@code bundles} bundles of about equal row counts, largest first
@@ -43,6 +46,7 @@ public record RowGroupBundle(List<RowGroupPartition> rowGroups, double[] magnitu
 
     @Override
     public String toString() {
-        return "RowGroupBundle" + rowGroups + " bounds " + Arrays.toString(magnitudeBounds);
+        return "RowGroupBundle" + rowGroups + " bounds " + Arrays.toString(magnitudeBounds) + " keys "
+                + Arrays.toString(keyRange);
     }
 }
