@@ -27,10 +27,11 @@ import org.apache.spark.sql.SparkSession;
  */
 public final class MemoryBenchmark {
     private static final List<String> CSV_COLUMNS = List.of("rows", "dataset", "query", "engine", "limit_mb", "heap",
-            "exit", "oom_killed", "peak_rss_mb", "seconds", "output");
+            "exit", "oom_killed", "peak_rss_mb", "seconds", "query_seconds", "output");
     /** The console leaves out rows, limit and heap: its title and the dataset name say them. */
     private static final List<String> TABLE_COLUMNS = List.of("dataset", "query", "engine", "exit", "oom_killed",
-            "peak_rss_mb", "seconds", "output");
+            "peak_rss_mb", "seconds", "query_seconds", "output");
+    private static final Pattern QUERY_SECONDS = Pattern.compile(" query_seconds=(\\S+)");
     private static final Pattern IN_NODE = Pattern.compile(
             "in-node: limit=(\\S+) peak_rss_mb=(\\S+) exit=(\\d+) oom_killed=(\\w+)");
 
@@ -149,9 +150,15 @@ public final class MemoryBenchmark {
         }
         String output = exit == 0 ? stdout.lines().reduce((a, b) -> b).orElse("")
                 : lastErrorLine(stderr);
+        Matcher query = QUERY_SECONDS.matcher(output);
+        String querySeconds = "";
+        if (query.find()) {
+            querySeconds = query.group(1);
+            output = output.substring(0, query.start());
+        }
         return List.of(Long.toString(data.rows()), data.path().getFileName().toString(),
                 data.grouped() ? "GROUP BY key" : "global", engine, Integer.toString(limitMb), heap,
-                Integer.toString(exit), oom, peak, EndToEndBenchmark.fmt("%.1f", seconds), output);
+                Integer.toString(exit), oom, peak, EndToEndBenchmark.fmt("%.1f", seconds), querySeconds, output);
     }
 
     private static String lastErrorLine(String stderr) {

@@ -10,7 +10,8 @@ import io.wavg.spark.WeightedAvgExtensions;
 
 /**
  * One engine's query over one dataset in a JVM of its own, so that MemoryBenchmark can measure its
- * peak memory alone. Prints "rows=… result=…" (for GROUP BY, the number of groups and a checksum).
+ * peak memory alone. Prints "result=… query_seconds=…" (for GROUP BY, the number of groups and a
+ * checksum), the query's time without the JVM's and Spark's start.
  *
  * <p>Arguments: ENGINE DATA_DIR [grouped]; engines as in {@link EndToEndBenchmark}.
  */
@@ -44,13 +45,17 @@ public final class SingleQuery {
                 default -> throw new IllegalArgumentException("unknown engine " + engine);
             };
             spark.conf().set("spark.wavg.columnar.enabled", Boolean.toString(!engine.equals("wavg_rows")));
+            long start = System.nanoTime();
+            String answer;
             if (grouped) {
                 List<Row> rows = spark.sql("SELECT count(*), sum(a) FROM (SELECT key, " + expression
                         + " AS a FROM t GROUP BY key)").collectAsList();
-                System.out.println("groups=" + rows.get(0).get(0) + " result=" + rows.get(0).get(1));
+                answer = "groups=" + rows.get(0).get(0) + " result=" + rows.get(0).get(1);
             } else {
-                System.out.println("result=" + spark.sql("SELECT " + expression + " FROM t").first().get(0));
+                answer = "result=" + spark.sql("SELECT " + expression + " FROM t").first().get(0);
             }
+            // the query alone, cold: what a one-off job on a fresh executor pays
+            System.out.printf("%s query_seconds=%.2f%n", answer, (System.nanoTime() - start) / 1e9);
         } finally {
             spark.stop();
         }
