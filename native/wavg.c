@@ -210,6 +210,19 @@ typedef struct {
     double w1, w2, hi1, hi2, lo1, lo2;
 } level_sums;
 
+static void add_level_sums(int64_t *digits, const level_sums *sums);
+
+/*
+ * Bounds for the next block of a call: the last block's largest magnitudes with 4 bits of headroom
+ * (any larger bound extracts just as exactly), so data of steady magnitude takes one pass per block.
+ * w = 0 means no guess yet. hold: the last block left bits below the levels, so the next keeps them
+ * aside as it goes rather than note them and start over.
+ */
+typedef struct {
+    double w, v;
+    int hold;
+} guess;
+
 /* Two extraction levels of one value; returns what is left below them. */
 static inline double two_levels(double x, double s1, double s2, double *sum1, double *sum2) {
     double part = (s1 + x) - s1;
@@ -343,38 +356,162 @@ AVX2 static void levels_avx2(int64_t *digits, const double *w, const double *v, 
     sums->lo2 += lanes_total(l2);
     levels_scalar(digits, w + i, v + i, n - i, sg, sums);
 }
+
+/*
+ * One pass instead of two: extracts a block with sigmas chosen from guessed bounds while measuring the
+ * true ones, and keeps the result only if the guess held: every |w| <= guess_w and |v| <= guess_v,
+ * every |w * v| >= 2^-900 (so fma splits it exactly; this also sends zeros to the careful route),
+ * nothing NaN (which would reach the level sums), and n a multiple of 4.
+ *
+ * Bits left below the two levels are rare in data of steady magnitude. Without `hold` the pass only
+ * notes that some were left (SPECULATION_RESIDUE) and keeps nothing; with `hold` it keeps them aside
+ * and adds them once the guess is known to hold. Either way the digits are untouched unless it returns
+ * SPECULATION_HELD; *max_w and *max_v get the block's largest magnitudes, *held how many bits it held.
+ */
+enum { SPECULATION_FAILED, SPECULATION_RESIDUE, SPECULATION_HELD };
+
+AVX2 static inline int speculate_avx2(int64_t *digits, const double *w, const double *v, size_t n,
+                                      const guess *g, int hold, double *max_w, double *max_v, size_t *held) {
+    *held = 0;
+    if (n % 4 != 0) {
+        return SPECULATION_FAILED;
+    }
+    sigmas sg = choose_sigmas(g->w, g->v);
+    __m256d sw1 = _mm256_set1_pd(sg.w1), sw2 = _mm256_set1_pd(sg.w2);
+    __m256d sh1 = _mm256_set1_pd(sg.hi1), sh2 = _mm256_set1_pd(sg.hi2);
+    __m256d sl1 = _mm256_set1_pd(sg.lo1), sl2 = _mm256_set1_pd(sg.lo2);
+    __m256d w1 = _mm256_setzero_pd(), w2 = w1, h1 = w1, h2 = w1, l1 = w1, l2 = w1;
+    __m256d mw = w1, mv = w1, small = w1, left = w1;
+    const __m256d magnitude = _mm256_castsi256_pd(_mm256_set1_epi64x((long long)(~0ULL >> 1)));
+    const __m256d smallest = _mm256_set1_pd(0x1.0p-900);
+    double held_w[BLOCK], held_p[2 * BLOCK];
+    size_t nw = 0, np = 0;
+    for (size_t i = 0; i < n; i += 4) {
+        __m256d a = _mm256_loadu_pd(w + i), b = _mm256_loadu_pd(v + i);
+        mw = _mm256_max_pd(mw, _mm256_and_pd(a, magnitude));
+        mv = _mm256_max_pd(mv, _mm256_and_pd(b, magnitude));
+        __m256d hi = _mm256_mul_pd(a, b);
+        __m256d lo = _mm256_fmsub_pd(a, b, hi);
+        small = _mm256_or_pd(small, _mm256_cmp_pd(_mm256_and_pd(hi, magnitude), smallest, _CMP_LT_OQ));
+        __m256d rw = level_avx2(level_avx2(a, sw1, &w1), sw2, &w2);
+        __m256d rh = level_avx2(level_avx2(hi, sh1, &h1), sh2, &h2);
+        __m256d rl = level_avx2(level_avx2(lo, sl1, &l1), sl2, &l2);
+        __m256d rest = _mm256_or_pd(rw, _mm256_or_pd(rh, rl));
+        if (!hold) {
+            left = _mm256_or_pd(left, rest);
+        } else if (!_mm256_testz_si256(_mm256_castpd_si256(_mm256_and_pd(rest, magnitude)),
+                                       _mm256_castpd_si256(magnitude))) {
+            double parts[3][4];
+            _mm256_storeu_pd(parts[0], rw);
+            _mm256_storeu_pd(parts[1], rh);
+            _mm256_storeu_pd(parts[2], rl);
+            for (int j = 0; j < 4; j++) {
+                if (parts[0][j] != 0.0) held_w[nw++] = parts[0][j];
+                if (parts[1][j] != 0.0) held_p[np++] = parts[1][j];
+                if (parts[2][j] != 0.0) held_p[np++] = parts[2][j];
+            }
+        }
+    }
+    double lanes_w[4], lanes_v[4];
+    _mm256_storeu_pd(lanes_w, mw);
+    _mm256_storeu_pd(lanes_v, mv);
+    *max_w = *max_v = 0.0;
+    for (int j = 0; j < 4; j++) {
+        *max_w = lanes_w[j] > *max_w ? lanes_w[j] : *max_w;
+        *max_v = lanes_v[j] > *max_v ? lanes_v[j] : *max_v;
+    }
+    level_sums sums = {lanes_total(w1), lanes_total(w2), lanes_total(h1), lanes_total(h2), lanes_total(l1),
+                       lanes_total(l2)};
+    /* a NaN or infinity anywhere leaves a NaN in the level sums (x - x, or NaN itself) */
+    int finite = !isnan(sums.w1 + sums.w2 + sums.hi1 + sums.hi2 + sums.lo1 + sums.lo2);
+    if (!finite || !_mm256_testz_pd(small, small) || !(*max_w <= g->w) || !(*max_v <= g->v)) {
+        return SPECULATION_FAILED;
+    }
+    __m256i rest = _mm256_castpd_si256(_mm256_and_pd(left, magnitude));
+    if (!_mm256_testz_si256(rest, rest)) {
+        return SPECULATION_RESIDUE;
+    }
+    for (size_t k = 0; k < nw; k++) add_weight(digits, bits_of(held_w[k]));
+    for (size_t k = 0; k < np; k++) add_weight(digits + DIGITS, bits_of(held_p[k]));
+    *held = nw + np;
+    add_level_sums(digits, &sums);
+    return SPECULATION_HELD;
+}
 #endif
 
-/* Adds up to BLOCK pairs, all finite and inside the fast range, exactly; false if they are not. */
-static int add_fast_block(int64_t *state, const double *w, const double *v, size_t n) {
-    double max_w, max_v;
-#ifdef HAVE_AVX2_ROUTE
-    int avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    if (avx2) {
-        bounds_avx2(w, v, n, &max_w, &max_v);
-    } else
-#endif
-        bounds_scalar(w, v, n, &max_w, &max_v);
-    if (max_w < 0.0) {
-        return 0;
-    }
-    sigmas sg = choose_sigmas(max_w, max_v);
-    level_sums sums = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0};
-    int64_t *digits = state + HEADER_WORDS;
-#ifdef HAVE_AVX2_ROUTE
-    if (avx2) {
-        levels_avx2(digits, w, v, n, &sg, &sums);
-    } else
-#endif
-        levels_scalar(digits, w, v, n, &sg, &sums);
-    double weight_sums[2] = {sums.w1, sums.w2};
-    double product_sums[4] = {sums.hi1, sums.hi2, sums.lo1, sums.lo2};
+/* The level sums of a block go to the digits: each is an exact sum of parts. */
+static void add_level_sums(int64_t *digits, const level_sums *sums) {
+    double weight_sums[2] = {sums->w1, sums->w2};
+    double product_sums[4] = {sums->hi1, sums->hi2, sums->lo1, sums->lo2};
     for (int k = 0; k < 2; k++) {
         if (weight_sums[k] != 0.0) add_weight(digits, bits_of(weight_sums[k]));
     }
     for (int k = 0; k < 4; k++) {
         if (product_sums[k] != 0.0) add_weight(digits + DIGITS, bits_of(product_sums[k]));
     }
+}
+
+
+#define GUESS_HEADROOM 16.0
+#define GUESS_LIMIT 0x1.0p450
+
+static void remember(guess *g, double max_w, double max_v) {
+    int usable = max_w > 0.0 && max_v > 0.0 && max_w * GUESS_HEADROOM <= GUESS_LIMIT
+                 && max_v * GUESS_HEADROOM <= GUESS_LIMIT;
+    g->w = usable ? max_w * GUESS_HEADROOM : 0.0;
+    g->v = usable ? max_v * GUESS_HEADROOM : 0.0;
+}
+
+/* Adds up to BLOCK pairs, all finite and inside the fast range, exactly; false if they are not. */
+static int add_fast_block(int64_t *state, const double *w, const double *v, size_t n, guess *g) {
+    double max_w, max_v;
+    level_sums sums = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0};
+    int64_t *digits = state + HEADER_WORDS;
+#ifdef HAVE_AVX2_ROUTE
+    int avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    if (avx2 && g) {
+        if (g->w == 0.0 && n >= 4) {
+            /* the first block of a call guesses from its first four pairs */
+            double first_w = 0.0, first_v = 0.0;
+            for (int j = 0; j < 4; j++) {
+                first_w = fabs(w[j]) > first_w ? fabs(w[j]) : first_w;
+                first_v = fabs(v[j]) > first_v ? fabs(v[j]) : first_v;
+            }
+            remember(g, first_w, first_v);
+        }
+        size_t held = 0;
+        int outcome = g->w > 0.0 ? speculate_avx2(digits, w, v, n, g, g->hold, &max_w, &max_v, &held)
+                                 : SPECULATION_FAILED;
+        if (outcome == SPECULATION_RESIDUE) {
+            g->hold = 1;
+            outcome = speculate_avx2(digits, w, v, n, g, 1, &max_w, &max_v, &held);
+        }
+        if (outcome == SPECULATION_HELD) {
+            g->hold = held > 0;
+            remember(g, max_w, max_v);
+            return 1;
+        }
+    }
+    if (avx2) {
+        bounds_avx2(w, v, n, &max_w, &max_v);
+    } else
+#endif
+        bounds_scalar(w, v, n, &max_w, &max_v);
+    if (g) {
+        /* after a block outside the fast range (max -1) the next one guesses afresh */
+        remember(g, max_w, max_v);
+    }
+    if (max_w < 0.0) {
+        return 0;
+    }
+    sigmas sg = choose_sigmas(max_w, max_v);
+#ifdef HAVE_AVX2_ROUTE
+    if (avx2) {
+        levels_avx2(digits, w, v, n, &sg, &sums);
+    } else
+#endif
+        levels_scalar(digits, w, v, n, &sg, &sums);
+    add_level_sums(digits, &sums);
     return 1;
 }
 
@@ -383,10 +520,10 @@ static int add_fast_block(int64_t *state, const double *w, const double *v, size
  * the fast range (huge, tiny, non-finite) go to the digits one by one and the rest take the fast route.
  */
 static void add_block(int64_t *state, const double *w, const double *v, size_t stride,
-                      const uint8_t *w_nulls, const uint8_t *v_nulls, size_t n) {
+                      const uint8_t *w_nulls, const uint8_t *v_nulls, size_t n, guess *g) {
     /* per digit: a slow pair or residual of w, residuals of hi and lo, and the level sums */
     reserve(state, 2 * (int64_t)n + 6);
-    if (stride == 1 && !w_nulls && !v_nulls && add_fast_block(state, w, v, n)) {
+    if (stride == 1 && !w_nulls && !v_nulls && add_fast_block(state, w, v, n, g)) {
         state[W_COUNT] += (int64_t)n;
         return;
     }
@@ -407,23 +544,24 @@ static void add_block(int64_t *state, const double *w, const double *v, size_t s
             add_pair(state, x, y);
         }
     }
-    add_fast_block(state, ws, vs, n);
+    add_fast_block(state, ws, vs, n, NULL);
     state[W_COUNT] += counted;
 }
 
 void wavg_add_pairs(int64_t *state, const double *pairs, size_t n) {
     for (size_t done = 0; done < n; done += BLOCK) {
         size_t chunk = n - done < BLOCK ? n - done : BLOCK;
-        add_block(state, pairs + 2 * done, pairs + 2 * done + 1, 2, NULL, NULL, chunk);
+        add_block(state, pairs + 2 * done, pairs + 2 * done + 1, 2, NULL, NULL, chunk, NULL);
     }
 }
 
 void wavg_add_columns(int64_t *state, const double *weights, const double *values,
                       const uint8_t *weight_nulls, const uint8_t *value_nulls, size_t n) {
+    guess g = {0.0, 0.0, 0};
     for (size_t done = 0; done < n; done += BLOCK) {
         size_t chunk = n - done < BLOCK ? n - done : BLOCK;
         add_block(state, weights + done, values + done, 1, weight_nulls ? weight_nulls + done : NULL,
-                  value_nulls ? value_nulls + done : NULL, chunk);
+                  value_nulls ? value_nulls + done : NULL, chunk, &g);
     }
 }
 
@@ -450,13 +588,14 @@ void wavg_add_le_columns(int64_t *state, const void *weights, const void *values
     int w_in_place = (uintptr_t)w % _Alignof(double) == 0, v_in_place = (uintptr_t)v % _Alignof(double) == 0;
 #endif
     double w_block[BLOCK], v_block[BLOCK];
+    guess g = {0.0, 0.0, 0};
     for (size_t done = 0; done < n; done += BLOCK) {
         size_t chunk = n - done < BLOCK ? n - done : BLOCK;
         const double *wd = w_in_place ? (const double *)(const void *)(w + 8 * done)
                                       : host_doubles(w_block, w + 8 * done, chunk);
         const double *vd = v_in_place ? (const double *)(const void *)(v + 8 * done)
                                       : host_doubles(v_block, v + 8 * done, chunk);
-        add_block(state, wd, vd, 1, NULL, NULL, chunk);
+        add_block(state, wd, vd, 1, NULL, NULL, chunk, &g);
     }
 }
 
