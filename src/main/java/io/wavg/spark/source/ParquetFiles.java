@@ -15,6 +15,7 @@ import org.apache.parquet.hadoop.metadata.BlockMetaData;
 import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
 import org.apache.parquet.hadoop.metadata.ParquetMetadata;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
+import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.column.statistics.Statistics;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -129,6 +130,20 @@ public final class ParquetFiles {
             }
         }
         return null;
+    }
+
+    /** The row group's chunks of the columns of {@code schema} that the file has, for its partition. */
+    static List<RowGroupPartition.Chunk> chunks(ParquetMetadata footer, BlockMetaData block, StructType schema) {
+        MessageType fileSchema = footer.getFileMetaData().getSchema();
+        List<RowGroupPartition.Chunk> chunks = new ArrayList<>();
+        for (StructField field : schema.fields()) {
+            ColumnChunkMetaData chunk = chunk(block, field.name());
+            if (chunk != null) {
+                chunks.add(new RowGroupPartition.Chunk(field.name(), fileSchema.getType(field.name()).toString(),
+                        chunk.getStartingPos(), chunk.getTotalSize(), chunk.getValueCount(), chunk.getCodec().name()));
+            }
+        }
+        return chunks;
     }
 
     public String location() {

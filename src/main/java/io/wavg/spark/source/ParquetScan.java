@@ -66,7 +66,8 @@ public final class ParquetScan implements Scan, Batch {
                         continue;
                     }
                     if (Arrays.stream(filters).allMatch(f -> RowGroupFilter.mightMatch(f, block))) {
-                        partitions.add(new RowGroupPartition(footer.path(), i, block.getRowCount()));
+                        partitions.add(new RowGroupPartition(footer.path(), i, block.getRowCount(),
+                                ParquetFiles.chunks(footer.metadata(), block, readSchema)));
                     } else {
                         skippedRowGroups++;
                     }

@@ -11,11 +11,10 @@ import org.apache.hadoop.fs.Path;
 import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.hadoop.CodecFactory;
 import org.apache.parquet.hadoop.ParquetFileReader;
-import org.apache.parquet.hadoop.metadata.BlockMetaData;
-import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.hadoop.metadata.ParquetMetadata;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
-import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.MessageTypeParser;
 import org.apache.spark.sql.connector.read.PartitionReader;
 import org.apache.spark.sql.execution.vectorized.OnHeapColumnVector;
 import org.apache.spark.sql.types.StructField;
@@ -55,29 +54,37 @@ final class RowGroupBatchReader implements PartitionReader<ColumnarBatch> {
         this.batch = new ColumnarBatch(vectors);
         this.rowsLeft = partition.rows();
         try {
-            HadoopInputFile file = HadoopInputFile.fromPath(new Path(partition.path()), conf);
-            ParquetMetadata footer;
-            try (ParquetFileReader reader = ParquetFileReader.open(file)) {
-                footer = reader.getFooter();
+            Path path = new Path(partition.path());
+            List<RowGroupPartition.Chunk> chunks = partition.chunks();
+            if (chunks == null) {
+                ParquetMetadata footer = footer(path, conf);
+                chunks = ParquetFiles.chunks(footer, footer.getBlocks().get(partition.rowGroup()), schema);
             }
-            MessageType fileSchema = footer.getFileMetaData().getSchema();
-            BlockMetaData block = footer.getBlocks().get(partition.rowGroup());
             StructField[] fields = schema.fields();
             for (int c = 0; c < fields.length; c++) {
-                ColumnChunkMetaData chunk = ParquetFiles.chunk(block, fields[c].name());
+                String name = fields[c].name();
+                RowGroupPartition.Chunk chunk = chunks.stream().filter(k -> k.column().equals(name)).findFirst()
+                        .orElse(null);
                 if (chunk == null) {
-                    continue;
+                    continue; // the file lacks the column: all NULL
                 }
-                ColumnDescriptor descriptor = fileSchema.getColumnDescription(new String[] {fields[c].name()});
-                ChunkStream bytes = ChunkStream.open(new Path(partition.path()), conf, chunk.getStartingPos(),
-                        chunk.getTotalSize());
-                readers[c] = new ColumnChunkReader(bytes, descriptor, chunk,
-                        codecs.getDecompressor(chunk.getCodec()), fields[c].dataType(), partition.path());
+                ColumnDescriptor descriptor = MessageTypeParser.parseMessageType("message m { " + chunk.declaration()
+                        + "; }").getColumnDescription(new String[] {name});
+                CompressionCodecName codec = CompressionCodecName.valueOf(chunk.codec());
+                readers[c] = new ColumnChunkReader(ChunkStream.open(path, conf, chunk.start(), chunk.size()),
+                        descriptor, codec, chunk.values(), () -> codecs.getDecompressor(codec), fields[c].dataType(),
+                        partition.path());
             }
         } catch (IOException e) {
             close();
             throw new UncheckedIOException(WeightedAvgParquetSource.NAME + ": cannot read row group "
                     + partition.rowGroup() + " of " + partition.path() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static ParquetMetadata footer(Path path, Configuration conf) throws IOException {
+        try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromPath(path, conf))) {
+            return reader.getFooter();
         }
     }
 

@@ -132,7 +132,8 @@ class BoundedMemoryTest {
         int rows = 0;
         try (ColumnChunkReader reader = new ColumnChunkReader(
                 ChunkStream.of(in, chunk.getStartingPos(), chunk.getTotalSize()), schema.getColumnDescription(new String[] {"x"}),
-                chunk, codecs.getDecompressor(chunk.getCodec()), DataTypes.DoubleType, file.toString())) {
+                chunk.getCodec(), chunk.getValueCount(), () -> codecs.getDecompressor(chunk.getCodec()),
+                DataTypes.DoubleType, file.toString())) {
             int n;
             while ((n = reader.read(vector, 3000)) > 0) {   // not a multiple of anything in the file
                 for (int r = 0; r < n; r++) {

@@ -135,7 +135,7 @@ class PageRunsTest {
         String column = chunk.getPath().toDotString();
         return new ColumnChunkReader(ChunkStream.open(new org.apache.hadoop.fs.Path(file.toUri()), conf,
                 chunk.getStartingPos(), chunk.getTotalSize()), schema.getColumnDescription(new String[] {column}),
-                chunk, new CodecFactory(conf, 0).getDecompressor(chunk.getCodec()), DataTypes.DoubleType,
-                file.toString());
+                chunk.getCodec(), chunk.getValueCount(), () -> new CodecFactory(conf, 0).getDecompressor(chunk.getCodec()),
+                DataTypes.DoubleType, file.toString());
     }
 }

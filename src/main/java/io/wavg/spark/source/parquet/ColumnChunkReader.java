@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.function.Supplier;
 
 import org.apache.parquet.bytes.ByteBufferInputStream;
 import org.apache.parquet.bytes.BytesInput;
@@ -21,7 +22,7 @@ import org.apache.parquet.format.DataPageHeader;
 import org.apache.parquet.format.DataPageHeaderV2;
 import org.apache.parquet.format.PageHeader;
 import org.apache.parquet.format.Util;
-import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
 import org.apache.spark.sql.execution.vectorized.WritableColumnVector;
 import org.apache.spark.sql.types.DataType;
@@ -56,16 +57,20 @@ public final class ColumnChunkReader implements Closeable {
     private int[] levels = new int[0];
     private Object scratch;            // typed copy of a run of PLAIN values on their way to a vector
 
-    public ColumnChunkReader(ChunkStream in, ColumnDescriptor column, ColumnChunkMetaData chunk,
-                             BytesInputDecompressor decompressor, DataType sparkType, String file) {
+    /**
+     * @param values   the chunk's values, NULLs included
+     * @param fallback decompresses pages of the codecs that {@link PageDecompressor} does not itself
+     */
+    public ColumnChunkReader(ChunkStream in, ColumnDescriptor column, CompressionCodecName codec, long values,
+                             Supplier<BytesInputDecompressor> fallback, DataType sparkType, String file) {
         this.in = in;
         this.column = column;
         this.physical = column.getPrimitiveType().getPrimitiveTypeName();
-        this.decompressor = new PageDecompressor(chunk.getCodec(), decompressor);
+        this.decompressor = new PageDecompressor(codec, fallback);
         this.sparkType = sparkType;
         this.file = file;
         this.maxDefinition = column.getMaxDefinitionLevel();
-        this.valuesLeftInChunk = chunk.getValueCount();
+        this.valuesLeftInChunk = values;
         if (column.getMaxRepetitionLevel() > 0) {
             throw failure("is repeated; this source reads flat columns only", null);
         }

@@ -4,6 +4,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.function.Supplier;
 
 import org.apache.parquet.bytes.BytesInput;
 import org.apache.parquet.compression.CompressionCodecFactory.BytesInputDecompressor;
@@ -19,12 +20,14 @@ import com.github.luben.zstd.Zstd;
  */
 final class PageDecompressor implements Closeable {
     private final CompressionCodecName codec;
-    private final BytesInputDecompressor fallback;
+    private final Supplier<BytesInputDecompressor> fallbackSource;
+    private BytesInputDecompressor fallback;
     private ByteBuffer output;
 
-    PageDecompressor(CompressionCodecName codec, BytesInputDecompressor fallback) {
+    /** @param fallback asked for a decompressor only when a page's codec needs one */
+    PageDecompressor(CompressionCodecName codec, Supplier<BytesInputDecompressor> fallback) {
         this.codec = codec;
-        this.fallback = fallback;
+        this.fallbackSource = fallback;
     }
 
     /** The page's bytes, little-endian, valid until the next call. {@code compressed} is consumed. */
@@ -53,6 +56,9 @@ final class PageDecompressor implements Closeable {
                 }
             }
             default -> { }
+        }
+        if (fallback == null) {
+            fallback = fallbackSource.get();
         }
         byte[] bytes = new byte[compressed.remaining()];
         compressed.get(bytes);
