@@ -175,7 +175,7 @@ public final class EndToEndBenchmark {
         List<String[]> table = new ArrayList<>();
         List<List<String>> csvRows = new ArrayList<>();
         double builtInSeconds = Double.NaN;
-        String engineSuffix = "_group_by_" + keys;
+        String engineSuffix = Report.GROUP_BY + keys;
         for (Map.Entry<String, Callable<Double>> engine : engines.entrySet()) {
             Measurement m = Measurement.of(engine.getValue(), runs);
             double seconds = m.medianSeconds();

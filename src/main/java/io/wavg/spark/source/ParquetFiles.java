@@ -40,6 +40,7 @@ public final class ParquetFiles {
 
     private final String location;
     private final SerializableConfiguration hadoopConf;
+    private Broadcast<SerializableConfiguration> broadcastConf;
     private final List<Footer> footers;
     private final StructType schema;
 
@@ -159,11 +160,14 @@ public final class ParquetFiles {
     }
 
     /**
-     * The Hadoop configuration for a scan's readers, broadcast so that executors get it once instead of
-     * deserializing (and parsing) it again in every task, as Spark's own file scans do.
+     * The Hadoop configuration for the readers, broadcast so that executors get it once instead of
+     * deserializing (and parsing) it again in every task; made once for all the scans of these files.
      */
-    public Broadcast<SerializableConfiguration> broadcastConf() {
-        return JavaSparkContext.fromSparkContext(SparkSession.active().sparkContext()).broadcast(hadoopConf);
+    public synchronized Broadcast<SerializableConfiguration> broadcastConf() {
+        if (broadcastConf == null) {
+            broadcastConf = JavaSparkContext.fromSparkContext(SparkSession.active().sparkContext()).broadcast(hadoopConf);
+        }
+        return broadcastConf;
     }
 
     /**
