@@ -194,8 +194,7 @@ typedef struct {
     double w1, w2, hi1, hi2, lo1, lo2;
 } sigmas;
 
-static sigmas choose_sigmas(double max_w, double max_v) {
-    double max_hi = max_w * max_v;
+static sigmas sigmas_for(double max_w, double max_hi) {
     int ew = max_w > 0.0 ? (int)(bits_of(max_w) >> 52) - 1023 : 0;
     int eh = max_hi > 0.0 ? (int)(bits_of(max_hi) >> 52) - 1023 : 0;
     int step = 52 - BLOCK_BITS;
@@ -205,6 +204,8 @@ static sigmas choose_sigmas(double max_w, double max_v) {
     return s;
 }
 
+static sigmas choose_sigmas(double max_w, double max_v) { return sigmas_for(max_w, max_w * max_v); }
+
 /* Exact sums of the parts each level takes, per stream and level, in the order of sigmas. */
 typedef struct {
     double w1, w2, hi1, hi2, lo1, lo2;
@@ -213,13 +214,13 @@ typedef struct {
 static void add_level_sums(int64_t *digits, const level_sums *sums);
 
 /*
- * Bounds for the next block of a call: the last block's largest magnitudes with 4 bits of headroom
+ * Bounds on |w| and |w * v| for the next block of a call: the last block's largest with 4 bits of headroom
  * (any larger bound extracts just as exactly), so data of steady magnitude takes one pass per block.
  * w = 0 means no guess yet. hold: the last block left bits below the levels, so the next keeps them
  * aside as it goes rather than note them and start over.
  */
 typedef struct {
-    double w, v;
+    double w, hi;
     int hold;
 } guess;
 
@@ -269,10 +270,15 @@ static void bounds_scalar(const double *w, const double *v, size_t n, double *ma
 
 #define AVX2 __attribute__((target("avx2,fma")))
 
+/*
+ * One extraction level. The adder ports are the bottleneck, so the sum and the remainder are taken on
+ * the FMA ports instead: fma(part, 1, sum) and fma(part, -1, x) round exactly as sum + part and x - part.
+ */
 AVX2 static inline __m256d level_avx2(__m256d x, __m256d sigma, __m256d *sum) {
+    const __m256d one = _mm256_set1_pd(1.0);
     __m256d part = _mm256_sub_pd(_mm256_add_pd(sigma, x), sigma);
-    *sum = _mm256_add_pd(*sum, part);
-    return _mm256_sub_pd(x, part);
+    *sum = _mm256_fmadd_pd(part, one, *sum);
+    return _mm256_fnmadd_pd(part, one, x);
 }
 
 AVX2 static inline __m256i outside_avx2(__m256d x) {
@@ -359,40 +365,41 @@ AVX2 static void levels_avx2(int64_t *digits, const double *w, const double *v, 
 
 /*
  * One pass instead of two: extracts a block with sigmas chosen from guessed bounds while measuring the
- * true ones, and keeps the result only if the guess held: every |w| <= guess_w and |v| <= guess_v,
+ * true ones, and keeps the result only if the guess held: every |w| <= g->w and |w * v| <= g->hi,
  * every |w * v| >= 2^-900 (so fma splits it exactly; this also sends zeros to the careful route),
- * nothing NaN (which would reach the level sums), and n a multiple of 4.
+ * nothing NaN or infinite (either leaves a NaN in the level sums), and n a multiple of 4.
  *
  * Bits left below the two levels are rare in data of steady magnitude. Without `hold` the pass only
  * notes that some were left (SPECULATION_RESIDUE) and keeps nothing; with `hold` it keeps them aside
  * and adds them once the guess is known to hold. Either way the digits are untouched unless it returns
- * SPECULATION_HELD; *max_w and *max_v get the block's largest magnitudes, *held how many bits it held.
+ * SPECULATION_HELD; *max_w and *max_hi get the block's largest |w| and |w * v|, *held how many bits it
+ * held.
  */
 enum { SPECULATION_FAILED, SPECULATION_RESIDUE, SPECULATION_HELD };
 
 AVX2 static inline int speculate_avx2(int64_t *digits, const double *w, const double *v, size_t n,
-                                      const guess *g, int hold, double *max_w, double *max_v, size_t *held) {
+                                      const guess *g, int hold, double *max_w, double *max_hi, size_t *held) {
     *held = 0;
     if (n % 4 != 0) {
         return SPECULATION_FAILED;
     }
-    sigmas sg = choose_sigmas(g->w, g->v);
+    sigmas sg = sigmas_for(g->w, g->hi);
     __m256d sw1 = _mm256_set1_pd(sg.w1), sw2 = _mm256_set1_pd(sg.w2);
     __m256d sh1 = _mm256_set1_pd(sg.hi1), sh2 = _mm256_set1_pd(sg.hi2);
     __m256d sl1 = _mm256_set1_pd(sg.lo1), sl2 = _mm256_set1_pd(sg.lo2);
     __m256d w1 = _mm256_setzero_pd(), w2 = w1, h1 = w1, h2 = w1, l1 = w1, l2 = w1;
-    __m256d mw = w1, mv = w1, small = w1, left = w1;
+    __m256d mw = w1, mh = w1, left = w1, least = _mm256_set1_pd(INFINITY);
     const __m256d magnitude = _mm256_castsi256_pd(_mm256_set1_epi64x((long long)(~0ULL >> 1)));
-    const __m256d smallest = _mm256_set1_pd(0x1.0p-900);
     double held_w[BLOCK], held_p[2 * BLOCK];
     size_t nw = 0, np = 0;
     for (size_t i = 0; i < n; i += 4) {
         __m256d a = _mm256_loadu_pd(w + i), b = _mm256_loadu_pd(v + i);
-        mw = _mm256_max_pd(mw, _mm256_and_pd(a, magnitude));
-        mv = _mm256_max_pd(mv, _mm256_and_pd(b, magnitude));
         __m256d hi = _mm256_mul_pd(a, b);
         __m256d lo = _mm256_fmsub_pd(a, b, hi);
-        small = _mm256_or_pd(small, _mm256_cmp_pd(_mm256_and_pd(hi, magnitude), smallest, _CMP_LT_OQ));
+        __m256d size = _mm256_and_pd(hi, magnitude);
+        mw = _mm256_max_pd(mw, _mm256_and_pd(a, magnitude));
+        mh = _mm256_max_pd(mh, size);
+        least = _mm256_min_pd(least, size);
         __m256d rw = level_avx2(level_avx2(a, sw1, &w1), sw2, &w2);
         __m256d rh = level_avx2(level_avx2(hi, sh1, &h1), sh2, &h2);
         __m256d rl = level_avx2(level_avx2(lo, sl1, &l1), sl2, &l2);
@@ -412,19 +419,22 @@ AVX2 static inline int speculate_avx2(int64_t *digits, const double *w, const do
             }
         }
     }
-    double lanes_w[4], lanes_v[4];
+    double lanes_w[4], lanes_h[4], lanes_least[4];
     _mm256_storeu_pd(lanes_w, mw);
-    _mm256_storeu_pd(lanes_v, mv);
-    *max_w = *max_v = 0.0;
+    _mm256_storeu_pd(lanes_h, mh);
+    _mm256_storeu_pd(lanes_least, least);
+    double smallest = INFINITY;
+    *max_w = *max_hi = 0.0;
     for (int j = 0; j < 4; j++) {
         *max_w = lanes_w[j] > *max_w ? lanes_w[j] : *max_w;
-        *max_v = lanes_v[j] > *max_v ? lanes_v[j] : *max_v;
+        *max_hi = lanes_h[j] > *max_hi ? lanes_h[j] : *max_hi;
+        smallest = lanes_least[j] < smallest ? lanes_least[j] : smallest;
     }
     level_sums sums = {lanes_total(w1), lanes_total(w2), lanes_total(h1), lanes_total(h2), lanes_total(l1),
                        lanes_total(l2)};
     /* a NaN or infinity anywhere leaves a NaN in the level sums (x - x, or NaN itself) */
     int finite = !isnan(sums.w1 + sums.w2 + sums.hi1 + sums.hi2 + sums.lo1 + sums.lo2);
-    if (!finite || !_mm256_testz_pd(small, small) || !(*max_w <= g->w) || !(*max_v <= g->v)) {
+    if (!finite || !(smallest >= 0x1.0p-900) || !(*max_w <= g->w) || !(*max_hi <= g->hi)) {
         return SPECULATION_FAILED;
     }
     __m256i rest = _mm256_castpd_si256(_mm256_and_pd(left, magnitude));
@@ -453,13 +463,14 @@ static void add_level_sums(int64_t *digits, const level_sums *sums) {
 
 
 #define GUESS_HEADROOM 16.0
-#define GUESS_LIMIT 0x1.0p450
+#define GUESS_LIMIT_W 0x1.0p450
+#define GUESS_LIMIT_HI 0x1.0p900
 
-static void remember(guess *g, double max_w, double max_v) {
-    int usable = max_w > 0.0 && max_v > 0.0 && max_w * GUESS_HEADROOM <= GUESS_LIMIT
-                 && max_v * GUESS_HEADROOM <= GUESS_LIMIT;
+static void remember(guess *g, double max_w, double max_hi) {
+    int usable = max_w > 0.0 && max_hi > 0.0 && max_w * GUESS_HEADROOM <= GUESS_LIMIT_W
+                 && max_hi * GUESS_HEADROOM <= GUESS_LIMIT_HI;
     g->w = usable ? max_w * GUESS_HEADROOM : 0.0;
-    g->v = usable ? max_v * GUESS_HEADROOM : 0.0;
+    g->hi = usable ? max_hi * GUESS_HEADROOM : 0.0;
 }
 
 /* Adds up to BLOCK pairs, all finite and inside the fast range, exactly; false if they are not. */
@@ -472,23 +483,24 @@ static int add_fast_block(int64_t *state, const double *w, const double *v, size
     if (avx2 && g) {
         if (g->w == 0.0 && n >= 4) {
             /* the first block of a call guesses from its first four pairs */
-            double first_w = 0.0, first_v = 0.0;
+            double first_w = 0.0, first_hi = 0.0;
             for (int j = 0; j < 4; j++) {
                 first_w = fabs(w[j]) > first_w ? fabs(w[j]) : first_w;
-                first_v = fabs(v[j]) > first_v ? fabs(v[j]) : first_v;
+                first_hi = fabs(w[j] * v[j]) > first_hi ? fabs(w[j] * v[j]) : first_hi;
             }
-            remember(g, first_w, first_v);
+            remember(g, first_w, first_hi);
         }
         size_t held = 0;
-        int outcome = g->w > 0.0 ? speculate_avx2(digits, w, v, n, g, g->hold, &max_w, &max_v, &held)
+        double max_hi;
+        int outcome = g->w > 0.0 ? speculate_avx2(digits, w, v, n, g, g->hold, &max_w, &max_hi, &held)
                                  : SPECULATION_FAILED;
         if (outcome == SPECULATION_RESIDUE) {
             g->hold = 1;
-            outcome = speculate_avx2(digits, w, v, n, g, 1, &max_w, &max_v, &held);
+            outcome = speculate_avx2(digits, w, v, n, g, 1, &max_w, &max_hi, &held);
         }
         if (outcome == SPECULATION_HELD) {
             g->hold = held > 0;
-            remember(g, max_w, max_v);
+            remember(g, max_w, max_hi);
             return 1;
         }
     }
@@ -499,7 +511,7 @@ static int add_fast_block(int64_t *state, const double *w, const double *v, size
         bounds_scalar(w, v, n, &max_w, &max_v);
     if (g) {
         /* after a block outside the fast range (max -1) the next one guesses afresh */
-        remember(g, max_w, max_v);
+        remember(g, max_w, max_w * max_v);
     }
     if (max_w < 0.0) {
         return 0;
