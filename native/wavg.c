@@ -433,7 +433,7 @@ AVX2 static inline int speculate_avx2(int64_t *digits, const double *w, const do
     level_sums sums = {lanes_total(w1), lanes_total(w2), lanes_total(h1), lanes_total(h2), lanes_total(l1),
                        lanes_total(l2)};
     /* a NaN or infinity anywhere leaves a NaN in the level sums (x - x, or NaN itself) */
-    int finite = !isnan(sums.w1 + sums.w2 + sums.hi1 + sums.hi2 + sums.lo1 + sums.lo2);
+    int finite = isfinite(sums.w1 + sums.w2 + sums.hi1 + sums.hi2 + sums.lo1 + sums.lo2);
     if (!finite || !(smallest >= 0x1.0p-900) || !(*max_w <= g->w) || !(*max_hi <= g->hi)) {
         return SPECULATION_FAILED;
     }

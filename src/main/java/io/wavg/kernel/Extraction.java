@@ -29,8 +29,13 @@ public final class Extraction {
     public static double[] sigmas(double maxWeight, double maxValue) {
         double w = maxWeight == 0.0 ? 1.0 : maxWeight;
         double v = maxValue == 0.0 ? 1.0 : maxValue;
-        int sw = Math.getExponent(w) + 2 + BLOCK_BITS;
-        int eh = Math.getExponent(w * v);
+        return sigmasFor(w, w * v);
+    }
+
+    /** The six sigmas from bounds on |w| and on |hi| = |fl(w * v)| themselves, both positive. */
+    static double[] sigmasFor(double maxWeight, double maxProduct) {
+        int sw = Math.getExponent(maxWeight) + 2 + BLOCK_BITS;
+        int eh = Math.getExponent(maxProduct);
         int sh = eh + 2 + BLOCK_BITS;
         int sl = eh - 53 + 2 + BLOCK_BITS;
         return new double[] {

@@ -16,8 +16,14 @@ public final class JavaKernel implements WeightedAvgKernel {
     private static final long DIGIT_MASK = 0xffffffffL;
     private static final int EXPONENT_MAX = 0x7ff;
     private static final int BLOCK = 1 << Extraction.BLOCK_BITS; // pairs whose level sums stay exact
-    /** Per-thread copies of a block: the extraction clobbers them, and callers' arrays stay intact. */
-    private static final ThreadLocal<double[][]> BLOCKS = ThreadLocal.withInitial(() -> new double[2][BLOCK]);
+    /**
+     * Per-thread copies of a block (the careful route clobbers them; callers' arrays stay intact) and
+     * room for the bits a speculative pass holds back.
+     */
+    private static final ThreadLocal<double[][]> BLOCKS =
+            ThreadLocal.withInitial(() -> new double[][] {new double[BLOCK], new double[BLOCK], new double[3 * BLOCK]});
+    /** Headroom of a guessed bound over the last block's largest magnitude, as in native/wavg.c. */
+    private static final double GUESS_HEADROOM = 16.0;
 
     private JavaKernel() {}
 
@@ -29,13 +35,14 @@ public final class JavaKernel implements WeightedAvgKernel {
     @Override
     public void addPairs(long[] state, double[] pairs, int n) {
         double[][] block = BLOCKS.get();
+        double[] guess = new double[2];
         for (int done = 0; done < n; done += BLOCK) {
             int count = Math.min(BLOCK, n - done);
             for (int i = 0; i < count; i++) {
                 block[0][i] = pairs[2 * (done + i)];
                 block[1][i] = pairs[2 * (done + i) + 1];
             }
-            addBlock(state, block[0], block[1], count, count);
+            addBlock(state, block, count, count, guess);
         }
     }
 
@@ -43,6 +50,7 @@ public final class JavaKernel implements WeightedAvgKernel {
     public void addColumns(long[] state, double[] weights, double[] values, byte[] weightNulls, byte[] valueNulls,
                            int n) {
         double[][] block = BLOCKS.get();
+        double[] guess = new double[2];
         for (int done = 0; done < n; done += BLOCK) {
             int count = Math.min(BLOCK, n - done);
             int kept = 0;
@@ -53,7 +61,7 @@ public final class JavaKernel implements WeightedAvgKernel {
                     kept++;
                 }
             }
-            addBlock(state, block[0], block[1], kept, count);
+            addBlock(state, block, kept, count, guess);
         }
     }
 
@@ -77,17 +85,29 @@ public final class JavaKernel implements WeightedAvgKernel {
     }
 
     /**
-     * Adds {@code n} pairs of the block exactly, the way native/wavg.c does: pairs within the range where
-     * an FMA splits w * v into hi + lo exactly are summed by two {@link Extraction} levels per stream;
-     * what they leave, and every other pair, goes to the digits. {@code rows} is what the block stood for, NULLs included, for carry accounting.
+     * Adds the first {@code n} pairs of the block ({@code block[0]} weights, {@code block[1]} values)
+     * exactly, the way native/wavg.c does: first in one pass with sigmas from the bounds {@code guess}
+     * holds (|w|, |w * v|; zero for none), kept only if the pass shows they held; otherwise pairs within
+     * the range where an FMA splits w * v into hi + lo exactly are summed by two {@link Extraction}
+     * levels per stream after a pass that measures the block, and what the levels leave, and every
+     * other pair, goes to the digits. {@code rows} is what the block stood for, NULLs included, for
+     * carry accounting. The guess becomes the block's bounds with some headroom.
      */
-    private static void addBlock(long[] state, double[] w, double[] v, int n, int rows) {
+    private static void addBlock(long[] state, double[][] block, int n, int rows, double[] guess) {
         // per digit: a slow pair or a residual of w, residuals of hi and lo, and the six level sums
         if (state[PENDING] + 2L * rows + 6 > CARRY_LIMIT) {
             INSTANCE.normalize(state);
         }
         state[PENDING] += 2L * rows + 6;
         state[COUNT] += n;
+        double[] w = block[0];
+        double[] v = block[1];
+        if (guess[0] == 0.0 && n > 0) {
+            guess(guess, Math.abs(w[0]), Math.abs(w[0] * v[0]));
+        }
+        if (guess[0] > 0.0 && speculate(state, w, v, n, guess, block[2])) {
+            return;
+        }
         double maxW = 0.0;
         double maxV = 0.0;
         for (int i = 0; i < n; i++) {
@@ -100,6 +120,7 @@ public final class JavaKernel implements WeightedAvgKernel {
                 v[i] = 0.0;
             }
         }
+        guess(guess, maxW, maxW * maxV);
         double[] sigma = Extraction.sigmas(maxW, maxV);
         double w1 = sigma[Extraction.W1];
         double w2 = sigma[Extraction.W2];
@@ -146,6 +167,92 @@ public final class JavaKernel implements WeightedAvgKernel {
         addDouble(state, PRODUCT_DIGITS, sumH2);
         addDouble(state, PRODUCT_DIGITS, sumL1);
         addDouble(state, PRODUCT_DIGITS, sumL2);
+    }
+
+    private static void guess(double[] guess, double maxWeight, double maxProduct) {
+        boolean usable = maxWeight > 0.0 && maxProduct > 0.0 && maxWeight * GUESS_HEADROOM <= 0x1p450
+                && maxProduct * GUESS_HEADROOM <= 0x1p900;
+        guess[0] = usable ? maxWeight * GUESS_HEADROOM : 0.0;
+        guess[1] = usable ? maxProduct * GUESS_HEADROOM : 0.0;
+    }
+
+    /**
+     * One pass with sigmas from the guessed bounds, kept only if every |w| <= guess[0],
+     * |w * v| <= guess[1], |w * v| >= 2^-900 (an FMA splits it exactly) and nothing is NaN or infinite;
+     * bits below the levels are held in {@code held} until then. True if the block was added.
+     */
+    private static boolean speculate(long[] state, double[] w, double[] v, int n, double[] guess, double[] held) {
+        double[] sigma = Extraction.sigmasFor(guess[0], guess[1]);
+        double w1 = sigma[Extraction.W1];
+        double w2 = sigma[Extraction.W2];
+        double h1 = sigma[Extraction.H1];
+        double h2 = sigma[Extraction.H2];
+        double l1 = sigma[Extraction.L1];
+        double l2 = sigma[Extraction.L2];
+        double sumW1 = 0, sumW2 = 0, sumH1 = 0, sumH2 = 0, sumL1 = 0, sumL2 = 0;
+        double maxW = 0.0;
+        double maxH = 0.0;
+        double leastH = Double.POSITIVE_INFINITY;
+        int heldWeights = 0;
+        int heldProducts = BLOCK;
+        for (int i = 0; i < n; i++) {
+            double x = w[i];
+            double hi = x * v[i];
+            double lo = Math.fma(x, v[i], -hi);
+            double size = Math.abs(hi);
+            double weight = Math.abs(x);
+            maxW = weight > maxW ? weight : maxW;
+            maxH = size > maxH ? size : maxH;
+            leastH = size < leastH ? size : leastH;
+            double part = (w1 + x) - w1;
+            x = Math.fma(part, -1.0, x);
+            sumW1 = Math.fma(part, 1.0, sumW1);
+            part = (w2 + x) - w2;
+            sumW2 = Math.fma(part, 1.0, sumW2);
+            x = Math.fma(part, -1.0, x);
+            part = (h1 + hi) - h1;
+            hi = Math.fma(part, -1.0, hi);
+            sumH1 = Math.fma(part, 1.0, sumH1);
+            part = (h2 + hi) - h2;
+            sumH2 = Math.fma(part, 1.0, sumH2);
+            hi = Math.fma(part, -1.0, hi);
+            part = (l1 + lo) - l1;
+            lo = Math.fma(part, -1.0, lo);
+            sumL1 = Math.fma(part, 1.0, sumL1);
+            part = (l2 + lo) - l2;
+            sumL2 = Math.fma(part, 1.0, sumL2);
+            lo = Math.fma(part, -1.0, lo);
+            if (x != 0.0 || hi != 0.0 || lo != 0.0) {
+                // rare in data of steady magnitude; NaN lands here too and is caught below
+                if (x != 0.0) {
+                    held[heldWeights++] = x;
+                }
+                if (hi != 0.0) {
+                    held[heldProducts++] = hi;
+                }
+                if (lo != 0.0) {
+                    held[heldProducts++] = lo;
+                }
+            }
+        }
+        double total = sumW1 + sumW2 + sumH1 + sumH2 + sumL1 + sumL2;
+        if (!Double.isFinite(total) || !(leastH >= 0x1p-900) || !(maxW <= guess[0]) || !(maxH <= guess[1])) {
+            return false;
+        }
+        for (int k = 0; k < heldWeights; k++) {
+            addDouble(state, WEIGHT_DIGITS, held[k]);
+        }
+        for (int k = BLOCK; k < heldProducts; k++) {
+            addDouble(state, PRODUCT_DIGITS, held[k]);
+        }
+        addDouble(state, WEIGHT_DIGITS, sumW1);
+        addDouble(state, WEIGHT_DIGITS, sumW2);
+        addDouble(state, PRODUCT_DIGITS, sumH1);
+        addDouble(state, PRODUCT_DIGITS, sumH2);
+        addDouble(state, PRODUCT_DIGITS, sumL1);
+        addDouble(state, PRODUCT_DIGITS, sumL2);
+        guess(guess, maxW, maxH);
+        return true;
     }
 
     private static boolean isNonFinite(long bits) {
