@@ -217,12 +217,16 @@ static void add_level_sums(int64_t *digits, const level_sums *sums);
  * Bounds on |w| and |w * v| for the next block of a call: the last block's largest with 4 bits of headroom
  * (any larger bound extracts just as exactly), so data of steady magnitude takes one pass per block.
  * w = 0 means no guess yet. hold: the last block left bits below the levels, so the next keeps them
- * aside as it goes rather than note them and start over.
+ * aside as it goes rather than note them and start over. pause: blocks to take the careful route
+ * before guessing again, after a guess failed (zeros in every block would otherwise cost a wasted
+ * pass each).
  */
 typedef struct {
     double w, hi;
-    int hold;
+    int hold, pause;
 } guess;
+
+#define PAUSE_AFTER_FAILURE 4
 
 /* Two extraction levels of one value; returns what is left below them. */
 static inline double two_levels(double x, double s1, double s2, double *sum1, double *sum2) {
@@ -377,8 +381,8 @@ AVX2 static void levels_avx2(int64_t *digits, const double *w, const double *v, 
  */
 enum { SPECULATION_FAILED, SPECULATION_RESIDUE, SPECULATION_HELD };
 
-AVX2 static inline int speculate_avx2(int64_t *digits, const double *w, const double *v, size_t n,
-                                      const guess *g, int hold, double *max_w, double *max_hi, size_t *held) {
+AVX2 static int speculate_avx2(int64_t *digits, const double *w, const double *v, size_t n,
+                               const guess *g, int hold, double *max_w, double *max_hi, size_t *held) {
     *held = 0;
     if (n % 4 != 0) {
         return SPECULATION_FAILED;
@@ -467,7 +471,8 @@ static void add_level_sums(int64_t *digits, const level_sums *sums) {
 #define GUESS_LIMIT_HI 0x1.0p900
 
 static void remember(guess *g, double max_w, double max_hi) {
-    int usable = max_w > 0.0 && max_hi > 0.0 && max_w * GUESS_HEADROOM <= GUESS_LIMIT_W
+    /* bounds inside the fast range keep every sigma a normal number */
+    int usable = max_w >= 0x1.0p-450 && max_hi >= 0x1.0p-900 && max_w * GUESS_HEADROOM <= GUESS_LIMIT_W
                  && max_hi * GUESS_HEADROOM <= GUESS_LIMIT_HI;
     g->w = usable ? max_w * GUESS_HEADROOM : 0.0;
     g->hi = usable ? max_hi * GUESS_HEADROOM : 0.0;
@@ -480,7 +485,9 @@ static int add_fast_block(int64_t *state, const double *w, const double *v, size
     int64_t *digits = state + HEADER_WORDS;
 #ifdef HAVE_AVX2_ROUTE
     int avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    if (avx2 && g) {
+    if (avx2 && g && g->pause > 0) {
+        g->pause--;
+    } else if (avx2 && g) {
         if (g->w == 0.0 && n >= 4) {
             /* the first block of a call guesses from its first four pairs */
             double first_w = 0.0, first_hi = 0.0;
@@ -502,6 +509,9 @@ static int add_fast_block(int64_t *state, const double *w, const double *v, size
             g->hold = held > 0;
             remember(g, max_w, max_hi);
             return 1;
+        }
+        if (g->w > 0.0) {
+            g->pause = PAUSE_AFTER_FAILURE;
         }
     }
     if (avx2) {
@@ -569,7 +579,7 @@ void wavg_add_pairs(int64_t *state, const double *pairs, size_t n) {
 
 void wavg_add_columns(int64_t *state, const double *weights, const double *values,
                       const uint8_t *weight_nulls, const uint8_t *value_nulls, size_t n) {
-    guess g = {0.0, 0.0, 0};
+    guess g = {0.0, 0.0, 0, 0};
     for (size_t done = 0; done < n; done += BLOCK) {
         size_t chunk = n - done < BLOCK ? n - done : BLOCK;
         add_block(state, weights + done, values + done, 1, weight_nulls ? weight_nulls + done : NULL,
@@ -600,7 +610,7 @@ void wavg_add_le_columns(int64_t *state, const void *weights, const void *values
     int w_in_place = (uintptr_t)w % _Alignof(double) == 0, v_in_place = (uintptr_t)v % _Alignof(double) == 0;
 #endif
     double w_block[BLOCK], v_block[BLOCK];
-    guess g = {0.0, 0.0, 0};
+    guess g = {0.0, 0.0, 0, 0};
     for (size_t done = 0; done < n; done += BLOCK) {
         size_t chunk = n - done < BLOCK ? n - done : BLOCK;
         const double *wd = w_in_place ? (const double *)(const void *)(w + 8 * done)

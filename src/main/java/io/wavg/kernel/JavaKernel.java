@@ -4,7 +4,8 @@ import static io.wavg.kernel.StateLayout.*;
 
 /**
  * The pure-Java kernel: exact accumulation into the same state layout as native/wavg.c, by the same
- * route (FMA products, two extraction levels per block, fixed-point digits for the rest).
+ * method (FMA products, two extraction levels per block with guessed bounds checked as it goes,
+ * fixed-point digits for the rest), without SIMD.
  * Both are exact, so after {@link #normalize} their states are identical word for word. Used where no
  * bundled native library fits the platform, or on request.
  */
@@ -24,6 +25,23 @@ public final class JavaKernel implements WeightedAvgKernel {
             ThreadLocal.withInitial(() -> new double[][] {new double[BLOCK], new double[BLOCK], new double[3 * BLOCK]});
     /** Headroom of a guessed bound over the last block's largest magnitude, as in native/wavg.c. */
     private static final double GUESS_HEADROOM = 16.0;
+    /** Blocks measured before guessing again after a guess failed, as in native/wavg.c. */
+    private static final int PAUSE_AFTER_FAILURE = 4;
+
+    /** Bounds on |w| and |w * v| guessed for the next block of a call; 0 for none. */
+    private static final class Guess {
+        double weight;
+        double product;
+        int pause;
+
+        void set(double maxWeight, double maxProduct) {
+            // bounds inside the fast range keep every sigma a normal number
+            boolean usable = maxWeight >= 0x1p-450 && maxProduct >= 0x1p-900
+                    && maxWeight * GUESS_HEADROOM <= 0x1p450 && maxProduct * GUESS_HEADROOM <= 0x1p900;
+            weight = usable ? maxWeight * GUESS_HEADROOM : 0.0;
+            product = usable ? maxProduct * GUESS_HEADROOM : 0.0;
+        }
+    }
 
     private JavaKernel() {}
 
@@ -35,7 +53,7 @@ public final class JavaKernel implements WeightedAvgKernel {
     @Override
     public void addPairs(long[] state, double[] pairs, int n) {
         double[][] block = BLOCKS.get();
-        double[] guess = new double[2];
+        Guess guess = new Guess();
         for (int done = 0; done < n; done += BLOCK) {
             int count = Math.min(BLOCK, n - done);
             for (int i = 0; i < count; i++) {
@@ -50,7 +68,7 @@ public final class JavaKernel implements WeightedAvgKernel {
     public void addColumns(long[] state, double[] weights, double[] values, byte[] weightNulls, byte[] valueNulls,
                            int n) {
         double[][] block = BLOCKS.get();
-        double[] guess = new double[2];
+        Guess guess = new Guess();
         for (int done = 0; done < n; done += BLOCK) {
             int count = Math.min(BLOCK, n - done);
             int kept = 0;
@@ -93,7 +111,7 @@ public final class JavaKernel implements WeightedAvgKernel {
      * other pair, goes to the digits. {@code rows} is what the block stood for, NULLs included, for
      * carry accounting. The guess becomes the block's bounds with some headroom.
      */
-    private static void addBlock(long[] state, double[][] block, int n, int rows, double[] guess) {
+    private static void addBlock(long[] state, double[][] block, int n, int rows, Guess guess) {
         // per digit: a slow pair or a residual of w, residuals of hi and lo, and the six level sums
         if (state[PENDING] + 2L * rows + 6 > CARRY_LIMIT) {
             INSTANCE.normalize(state);
@@ -102,11 +120,18 @@ public final class JavaKernel implements WeightedAvgKernel {
         state[COUNT] += n;
         double[] w = block[0];
         double[] v = block[1];
-        if (guess[0] == 0.0 && n > 0) {
-            guess(guess, Math.abs(w[0]), Math.abs(w[0] * v[0]));
-        }
-        if (guess[0] > 0.0 && speculate(state, w, v, n, guess, block[2])) {
-            return;
+        if (guess.pause > 0) {
+            guess.pause--;
+        } else {
+            if (guess.weight == 0.0 && n > 0) {
+                guess.set(Math.abs(w[0]), Math.abs(w[0] * v[0]));
+            }
+            if (guess.weight > 0.0) {
+                if (speculate(state, w, v, n, guess, block[2])) {
+                    return;
+                }
+                guess.pause = PAUSE_AFTER_FAILURE;
+            }
         }
         double maxW = 0.0;
         double maxV = 0.0;
@@ -120,7 +145,7 @@ public final class JavaKernel implements WeightedAvgKernel {
                 v[i] = 0.0;
             }
         }
-        guess(guess, maxW, maxW * maxV);
+        guess.set(maxW, maxW * maxV);
         double[] sigma = Extraction.sigmas(maxW, maxV);
         double w1 = sigma[Extraction.W1];
         double w2 = sigma[Extraction.W2];
@@ -169,20 +194,13 @@ public final class JavaKernel implements WeightedAvgKernel {
         addDouble(state, PRODUCT_DIGITS, sumL2);
     }
 
-    private static void guess(double[] guess, double maxWeight, double maxProduct) {
-        boolean usable = maxWeight > 0.0 && maxProduct > 0.0 && maxWeight * GUESS_HEADROOM <= 0x1p450
-                && maxProduct * GUESS_HEADROOM <= 0x1p900;
-        guess[0] = usable ? maxWeight * GUESS_HEADROOM : 0.0;
-        guess[1] = usable ? maxProduct * GUESS_HEADROOM : 0.0;
-    }
-
     /**
-     * One pass with sigmas from the guessed bounds, kept only if every |w| <= guess[0],
-     * |w * v| <= guess[1], |w * v| >= 2^-900 (an FMA splits it exactly) and nothing is NaN or infinite;
+     * One pass with sigmas from the guessed bounds, kept only if every |w| <= guess.weight,
+     * |w * v| <= guess.product, |w * v| >= 2^-900 (an FMA splits it exactly) and nothing is NaN or infinite;
      * bits below the levels are held in {@code held} until then. True if the block was added.
      */
-    private static boolean speculate(long[] state, double[] w, double[] v, int n, double[] guess, double[] held) {
-        double[] sigma = Extraction.sigmasFor(guess[0], guess[1]);
+    private static boolean speculate(long[] state, double[] w, double[] v, int n, Guess guess, double[] held) {
+        double[] sigma = Extraction.sigmasFor(guess.weight, guess.product);
         double w1 = sigma[Extraction.W1];
         double w2 = sigma[Extraction.W2];
         double h1 = sigma[Extraction.H1];
@@ -236,7 +254,7 @@ public final class JavaKernel implements WeightedAvgKernel {
             }
         }
         double total = sumW1 + sumW2 + sumH1 + sumH2 + sumL1 + sumL2;
-        if (!Double.isFinite(total) || !(leastH >= 0x1p-900) || !(maxW <= guess[0]) || !(maxH <= guess[1])) {
+        if (!Double.isFinite(total) || !(leastH >= 0x1p-900) || !(maxW <= guess.weight) || !(maxH <= guess.product)) {
             return false;
         }
         for (int k = 0; k < heldWeights; k++) {
@@ -251,7 +269,7 @@ public final class JavaKernel implements WeightedAvgKernel {
         addDouble(state, PRODUCT_DIGITS, sumH2);
         addDouble(state, PRODUCT_DIGITS, sumL1);
         addDouble(state, PRODUCT_DIGITS, sumL2);
-        guess(guess, maxW, maxH);
+        guess.set(maxW, maxH);
         return true;
     }
 

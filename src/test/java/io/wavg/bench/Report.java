@@ -43,6 +43,7 @@ public final class Report {
             Map.entry("wavg_columnar", "weighted_avg, columnar path"),
             Map.entry("wavg_pushdown", "weighted_avg inside a wavg_parquet scan"),
             Map.entry("wavg_rows", "weighted_avg, row path"),
+            Map.entry("wavg_unpushed", "weighted_avg over wavg_parquet, pushdown off"),
             Map.entry("wavg_columnar_naive_kernel", "columnar path, naive C kernel"),
             Map.entry("udaf_aggregator", "typed Aggregator (functions.udaf)"),
             Map.entry("duckdb", "DuckDB weighted_avg, 2 threads"),

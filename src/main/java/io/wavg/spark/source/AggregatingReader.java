@@ -1,7 +1,6 @@
 package io.wavg.spark.source;
 
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 

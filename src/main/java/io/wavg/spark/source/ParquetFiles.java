@@ -15,8 +15,10 @@ import org.apache.parquet.hadoop.metadata.BlockMetaData;
 import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
 import org.apache.parquet.hadoop.metadata.ParquetMetadata;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
+import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.column.statistics.Statistics;
+import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
@@ -41,6 +43,7 @@ public final class ParquetFiles {
     private final String location;
     private final SerializableConfiguration hadoopConf;
     private Broadcast<SerializableConfiguration> broadcastConf;
+    private SparkContext broadcastContext; // a restarted context cannot read the old one's broadcast
     private final List<Footer> footers;
     private final StructType schema;
 
@@ -133,15 +136,20 @@ public final class ParquetFiles {
         return null;
     }
 
-    /** The row group's chunks of the columns of {@code schema} that the file has, for its partition. */
+    /**
+     * The row group's chunks of the columns of {@code schema} that the file has, for its partition.
+     */
     static List<RowGroupPartition.Chunk> chunks(ParquetMetadata footer, BlockMetaData block, StructType schema) {
         MessageType fileSchema = footer.getFileMetaData().getSchema();
         List<RowGroupPartition.Chunk> chunks = new ArrayList<>();
         for (StructField field : schema.fields()) {
             ColumnChunkMetaData chunk = chunk(block, field.name());
             if (chunk != null) {
-                chunks.add(new RowGroupPartition.Chunk(field.name(), fileSchema.getType(field.name()).toString(),
-                        chunk.getStartingPos(), chunk.getTotalSize(), chunk.getValueCount(), chunk.getCodec().name()));
+                ColumnDescriptor column = fileSchema.getColumnDescription(new String[] {field.name()});
+                chunks.add(new RowGroupPartition.Chunk(field.name(), column.getPrimitiveType().getPrimitiveTypeName().name(),
+                        column.getPrimitiveType().getTypeLength(), column.getMaxDefinitionLevel(),
+                        column.getMaxRepetitionLevel(), chunk.getStartingPos(), chunk.getTotalSize(),
+                        chunk.getValueCount(), chunk.getCodec().name()));
             }
         }
         return chunks;
@@ -164,8 +172,10 @@ public final class ParquetFiles {
      * deserializing (and parsing) it again in every task; made once for all the scans of these files.
      */
     public synchronized Broadcast<SerializableConfiguration> broadcastConf() {
-        if (broadcastConf == null) {
-            broadcastConf = JavaSparkContext.fromSparkContext(SparkSession.active().sparkContext()).broadcast(hadoopConf);
+        SparkContext context = SparkSession.active().sparkContext();
+        if (broadcastConf == null || broadcastContext != context) {
+            broadcastConf = JavaSparkContext.fromSparkContext(context).broadcast(hadoopConf);
+            broadcastContext = context;
         }
         return broadcastConf;
     }

@@ -16,6 +16,7 @@ import org.apache.spark.sql.execution.SparkPlan;
 import org.apache.spark.sql.execution.SparkStrategy;
 import org.apache.spark.sql.execution.aggregate.ObjectHashAggregateExec;
 import org.apache.spark.sql.execution.datasources.v2.DataSourceV2ScanRelation;
+import org.apache.spark.sql.internal.SQLConf;
 
 import io.wavg.spark.MergeWeightedAvg;
 import scala.Option;
@@ -35,7 +36,8 @@ public final class PushedGroupByStrategy extends SparkStrategy {
     public Seq<SparkPlan> apply(LogicalPlan plan) {
         if (!(plan instanceof Aggregate aggregate) || aggregate.groupingExpressions().isEmpty()
                 || !(aggregate.child() instanceof DataSourceV2ScanRelation relation)
-                || !(relation.scan() instanceof PushedAggregateScan)) {
+                || !(relation.scan() instanceof PushedAggregateScan)
+                || !SQLConf.get().useObjectHashAggregation()) {
             return none();
         }
         Option<Tuple4<Seq<NamedExpression>, Seq<AggregateExpression>, Seq<NamedExpression>, LogicalPlan>> parts =

@@ -8,13 +8,11 @@ import java.util.List;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
-import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.hadoop.CodecFactory;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.hadoop.metadata.ParquetMetadata;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
-import org.apache.parquet.schema.MessageTypeParser;
 import org.apache.spark.sql.connector.read.PartitionReader;
 import org.apache.spark.sql.execution.vectorized.OnHeapColumnVector;
 import org.apache.spark.sql.types.StructField;
@@ -68,17 +66,23 @@ final class RowGroupBatchReader implements PartitionReader<ColumnarBatch> {
                 if (chunk == null) {
                     continue; // the file lacks the column: all NULL
                 }
-                ColumnDescriptor descriptor = MessageTypeParser.parseMessageType("message m { " + chunk.declaration()
-                        + "; }").getColumnDescription(new String[] {name});
                 CompressionCodecName codec = CompressionCodecName.valueOf(chunk.codec());
-                readers[c] = new ColumnChunkReader(ChunkStream.open(path, conf, chunk.start(), chunk.size()),
-                        descriptor, codec, chunk.values(), () -> codecs.getDecompressor(codec), fields[c].dataType(),
-                        partition.path());
+                ChunkStream bytes = ChunkStream.open(path, conf, chunk.start(), chunk.size());
+                try {
+                    readers[c] = new ColumnChunkReader(bytes, chunk.descriptor(), codec, chunk.values(),
+                            () -> codecs.getDecompressor(codec), fields[c].dataType(), partition.path());
+                } catch (RuntimeException | Error e) {
+                    bytes.close();
+                    throw e;
+                }
             }
         } catch (IOException e) {
             close();
             throw new UncheckedIOException(WeightedAvgParquetSource.NAME + ": cannot read row group "
                     + partition.rowGroup() + " of " + partition.path() + ": " + e.getMessage(), e);
+        } catch (RuntimeException | Error e) {
+            close();
+            throw e;
         }
     }
 

@@ -3,6 +3,9 @@ package io.wavg.spark.source;
 import java.io.Serializable;
 import java.util.List;
 
+import org.apache.parquet.column.ColumnDescriptor;
+import org.apache.parquet.schema.PrimitiveType;
+import org.apache.parquet.schema.Type;
 import org.apache.spark.sql.connector.read.InputPartition;
 
 /**
@@ -20,13 +23,25 @@ public record RowGroupPartition(String path, int rowGroup, long rows, List<Chunk
     /**
      * One column chunk, as a reader needs it.
      *
-     * @param column      the top-level column's name
-     * @param declaration the column's Parquet type, as the footer's schema declares it
-     * @param start       file offset of its first page
-     * @param size        its bytes, page headers included
-     * @param values      its values, NULLs included
-     * @param codec       its compression codec's name
+     * @param column        the top-level column's name
+     * @param physical      its Parquet physical type's name, with the length of a fixed-length type
+     * @param maxDefinition its maximum definition level (1 for a nullable column)
+     * @param maxRepetition its maximum repetition level (above 0 for a list, which the reader refuses)
+     * @param start         file offset of its first page
+     * @param size          its bytes, page headers included
+     * @param values        its values, NULLs included
+     * @param codec         its compression codec's name
      */
-    public record Chunk(String column, String declaration, long start, long size, long values, String codec)
-            implements Serializable {}
+    public record Chunk(String column, String physical, int typeLength, int maxDefinition, int maxRepetition,
+                        long start, long size, long values, String codec) implements Serializable {
+
+        /** The column as parquet-column's decoders take it. */
+        ColumnDescriptor descriptor() {
+            Type.Repetition repetition = maxRepetition > 0 ? Type.Repetition.REPEATED
+                    : maxDefinition == 0 ? Type.Repetition.REQUIRED : Type.Repetition.OPTIONAL;
+            PrimitiveType type = new PrimitiveType(repetition, PrimitiveType.PrimitiveTypeName.valueOf(physical),
+                    typeLength, column);
+            return new ColumnDescriptor(new String[] {column}, type, maxRepetition, maxDefinition);
+        }
+    }
 }

@@ -89,6 +89,24 @@ class WeightedAvgOverSourceTest {
     }
 
     /** The columnar fast path off: batches from this source go through Spark's row-based aggregate. */
+    /** Column names Parquet's schema parser would choke on travel to the tasks intact. */
+    @Test
+    void columnNamesWithSpacesAndPunctuation() {
+        Path path = dir.resolve("odd-names");
+        spark().range(0, 5000, 1, 2).selectExpr("CAST(id % 7 AS INT) AS `the key`",
+                "IF(id % 11 = 0, NULL, id * 0.25) AS `unit price (EUR)`", "CAST(id % 13 + 1 AS DOUBLE) AS `w; x`")
+                .write().parquet(path.toString());
+        spark().read().format("wavg_parquet").load(path.toString()).createOrReplaceTempView("odd_ours");
+        spark().read().parquet(path.toString()).createOrReplaceTempView("odd_theirs");
+        for (String query : List.of(
+                "SELECT weighted_avg(`unit price (EUR)`, `w; x`) FROM {t}",
+                "SELECT `the key`, weighted_avg(`unit price (EUR)`, `w; x`) FROM {t} GROUP BY `the key` ORDER BY 1",
+                "SELECT sum(`unit price (EUR)`), count(`the key`) FROM {t}")) {
+            assertEquals(spark().sql(query.replace("{t}", "odd_theirs")).collectAsList().toString(),
+                    spark().sql(query.replace("{t}", "odd_ours")).collectAsList().toString(), query);
+        }
+    }
+
     @Test
     void sameBitsWithoutTheColumnarFastPath() {
         try (var conf = SourceTestSupport.withConf("spark.wavg.columnar.enabled", "false")) {

@@ -16,9 +16,10 @@ import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.apache.parquet.io.SeekableInputStream;
 
 /**
- * The bytes of one column chunk, read in order through a direct window that holds at most a page and
- * its header (it grows only when a page is larger than the window). Local files are read with
- * positional reads straight into the window; other file systems through Hadoop's stream.
+ * The bytes of one column chunk, read in order through a direct window of 64 KB, or of the chunk's
+ * largest page and its header where that is larger. Local files are read with positional reads
+ * straight into the window (Hadoop's .crc checksum files are not consulted); other file systems
+ * through Hadoop's stream.
  */
 public final class ChunkStream extends InputStream {
     static final int INITIAL_WINDOW = 64 * 1024; // grows to the chunk's largest page
@@ -49,7 +50,12 @@ public final class ChunkStream extends InputStream {
         } else {
             source = new StreamSource(HadoopInputFile.fromPath(path, conf).newStream());
         }
-        return new ChunkStream(source, start, length);
+        try {
+            return new ChunkStream(source, start, length);
+        } catch (RuntimeException | Error e) {
+            source.close();
+            throw e;
+        }
     }
 
     /** Reads {@code [start, start + length)} of an open Parquet stream, which this then owns. */
@@ -67,7 +73,7 @@ public final class ChunkStream extends InputStream {
         return slice;
     }
 
-    public void skip(int n) throws IOException {
+    public void skipBytes(int n) throws IOException {
         int buffered = Math.min(n, window.remaining());
         window.position(window.position() + buffered);
         filePosition += n - buffered;
@@ -114,7 +120,8 @@ public final class ChunkStream extends InputStream {
             throw new EOFException("column chunk ends before a page of " + n + " bytes");
         }
         if (window.capacity() < n) {
-            ByteBuffer larger = DirectBuffers.allocate(Math.max(n, window.capacity() + window.capacity() / 4));
+            long grown = Math.min(Integer.MAX_VALUE - 8, window.capacity() + (long) window.capacity() / 4);
+            ByteBuffer larger = DirectBuffers.allocate((int) Math.max(n, grown));
             larger.put(window);
             DirectBuffers.free(window);
             window = larger;

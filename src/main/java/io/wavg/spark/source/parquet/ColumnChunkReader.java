@@ -116,13 +116,21 @@ public final class ColumnChunkReader implements Closeable {
      * valid until the next call on this reader.
      */
     public ByteBuffer takePlainDoubles(int n) {
-        if (n < 0 || n > plainDoublesAhead()) {
-            throw new IllegalArgumentException(n + " doubles asked, " + plainDoublesAhead() + " lie ahead");
+        int ahead = plainDoublesAhead();
+        if (n < 0 || n > ahead) {
+            throw new IllegalArgumentException(n + " doubles asked, " + ahead + " lie ahead");
         }
-        ByteBuffer run = plainValues.slice(plainValues.position(), 8 * n).order(ByteOrder.LITTLE_ENDIAN);
-        plainValues.position(plainValues.position() + 8 * n);
-        consumed(n);
-        return run;
+        if (n == 0) {
+            return ByteBuffer.allocate(0).order(ByteOrder.LITTLE_ENDIAN);
+        }
+        try {
+            ByteBuffer run = plainValues.slice(plainValues.position(), 8 * n).order(ByteOrder.LITTLE_ENDIAN);
+            plainValues.position(plainValues.position() + 8 * n);
+            consumed(n);
+            return run;
+        } catch (IndexOutOfBoundsException e) {
+            throw failure("has a page with fewer values than its header says", e);
+        }
     }
 
     private void consumed(int n) {
@@ -161,7 +169,7 @@ public final class ColumnChunkReader implements Closeable {
                     startPageV2(header);
                     return true;
                 }
-                default -> in.skip(header.getCompressed_page_size()); // index pages
+                default -> in.skipBytes(header.getCompressed_page_size()); // index pages
             }
         }
         return false;

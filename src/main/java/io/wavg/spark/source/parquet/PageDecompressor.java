@@ -30,7 +30,7 @@ final class PageDecompressor implements Closeable {
         this.fallbackSource = fallback;
     }
 
-    /** The page's bytes, little-endian, valid until the next call. {@code compressed} is consumed. */
+    /** The page's bytes, little-endian, valid until the next call. */
     ByteBuffer decompress(ByteBuffer compressed, int uncompressedSize) throws IOException {
         switch (codec) {
             case UNCOMPRESSED -> {
@@ -38,6 +38,11 @@ final class PageDecompressor implements Closeable {
             }
             case SNAPPY -> {
                 if (compressed.isDirect()) {
+                    // snappy writes what the block says it holds, whatever room there is: check first
+                    int length = Snappy.uncompressedLength(compressed);
+                    if (length != uncompressedSize) {
+                        throw new IOException("page holds " + length + " bytes, its header says " + uncompressedSize);
+                    }
                     ByteBuffer out = outputOf(uncompressedSize);
                     int n = Snappy.uncompress(compressed, out);
                     return checked(out, n, uncompressedSize);
