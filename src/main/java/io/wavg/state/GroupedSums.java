@@ -64,9 +64,9 @@ public final class GroupedSums {
         double hi = weight * value;
         double lo = Math.fma(weight, value, -hi);
         int at = LEVELS * group;
-        double restWeight = twoLevels(weight, at + W1);
-        double restProduct = twoLevels(hi, at + H1);
-        double restError = twoLevels(lo, at + L1);
+        double restWeight = twoLevels(weight, at, W1);
+        double restProduct = twoLevels(hi, at, H1);
+        double restError = twoLevels(lo, at, L1);
         if (restWeight != 0.0 || restProduct != 0.0 || restError != 0.0) {
             WeightedSum sum = exactSum(group);
             sum.addParts(restWeight, restProduct, 0);
@@ -77,14 +77,16 @@ public final class GroupedSums {
         }
     }
 
-    /** Takes two levels of x into sums[level] and sums[level + 1]; returns what lies below them. */
-    private double twoLevels(double x, int level) {
-        int s = level % LEVELS;
+    /**
+     * Takes two levels of x, with sigmas s and s + 1, into the group's sums at {@code at + s} and
+     * {@code at + s + 1}; returns what lies below them.
+     */
+    private double twoLevels(double x, int at, int s) {
         double part = (sigma[s] + x) - sigma[s];
         x -= part;
-        sums[level] += part;
+        sums[at + s] += part;
         part = (sigma[s + 1] + x) - sigma[s + 1];
-        sums[level + 1] += part;
+        sums[at + s + 1] += part;
         return x - part;
     }
 

@@ -54,6 +54,7 @@ final class AggregatingReader implements PartitionReader<InternalRow> {
     private long peakBufferBytes;
     private long rowsAggregated;
     private long aggregationNanos;
+    private int[] groupIds = new int[0]; // of a batch's rows, -1 for rows the filter rejects
 
     AggregatingReader(RowGroupBundle bundle, PushedAggregation aggregation, Configuration conf) {
         this.bundle = bundle;
@@ -239,15 +240,19 @@ final class AggregatingReader implements PartitionReader<InternalRow> {
         }
         rowsAggregated += passing(excluded, n);
         long start = System.nanoTime();
+        int[] groups = groupIds.length >= n ? groupIds : (groupIds = new int[n]);
         for (int i = 0; i < n; i++) {
-            if (excluded != null && excluded[i] != 0) {
-                continue;
-            }
-            int group = index.groupOf(batch, i);
-            for (int f = 0; f < sums.length; f++) {
-                sums[f].ensureGroups(group + 1);
-                if (skips[f] == null || skips[f][i] == 0) {
-                    sums[f].add(group, weights[f][i], values[f][i]);
+            groups[i] = excluded != null && excluded[i] != 0 ? -1 : index.groupOf(batch, i);
+        }
+        for (int f = 0; f < sums.length; f++) {
+            GroupedSums sum = sums[f];
+            double[] w = weights[f];
+            double[] v = values[f];
+            byte[] skip = skips[f];
+            sum.ensureGroups(index.size());
+            for (int i = 0; i < n; i++) {
+                if (groups[i] >= 0 && (skip == null || skip[i] == 0)) {
+                    sum.add(groups[i], w[i], v[i]);
                 }
             }
         }
