@@ -223,23 +223,23 @@ public final class JavaKernel implements WeightedAvgKernel {
             maxH = size > maxH ? size : maxH;
             leastH = size < leastH ? size : leastH;
             double part = (w1 + x) - w1;
-            x = Math.fma(part, -1.0, x);
-            sumW1 = Math.fma(part, 1.0, sumW1);
+            x -= part;
+            sumW1 += part;
             part = (w2 + x) - w2;
-            sumW2 = Math.fma(part, 1.0, sumW2);
-            x = Math.fma(part, -1.0, x);
+            sumW2 += part;
+            x -= part;
             part = (h1 + hi) - h1;
-            hi = Math.fma(part, -1.0, hi);
-            sumH1 = Math.fma(part, 1.0, sumH1);
+            hi -= part;
+            sumH1 += part;
             part = (h2 + hi) - h2;
-            sumH2 = Math.fma(part, 1.0, sumH2);
-            hi = Math.fma(part, -1.0, hi);
+            sumH2 += part;
+            hi -= part;
             part = (l1 + lo) - l1;
-            lo = Math.fma(part, -1.0, lo);
-            sumL1 = Math.fma(part, 1.0, sumL1);
+            lo -= part;
+            sumL1 += part;
             part = (l2 + lo) - l2;
-            sumL2 = Math.fma(part, 1.0, sumL2);
-            lo = Math.fma(part, -1.0, lo);
+            sumL2 += part;
+            lo -= part;
             if (x != 0.0 || hi != 0.0 || lo != 0.0) {
                 // rare in data of steady magnitude; NaN lands here too and is caught below
                 if (x != 0.0) {

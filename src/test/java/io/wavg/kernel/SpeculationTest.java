@@ -6,26 +6,31 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The native kernel extracts each block of a call with sigmas guessed from the block before and keeps
- * the pass only if the guess held. Steady data with one disruption in a later block, at its start, middle
- * or end, must give the exact sums whichever way the guess fails: a value far larger than the guess, a
- * NaN or an infinity, a zero, a product too small for fma to split, bits below both levels, data whose
- * magnitude drifts up block after block, and a block length that is not a multiple of four.
+ * Both kernels extract each block of a call with sigmas guessed from the block before and keep the pass
+ * only if the guess held. Steady data with one disruption in a later block, at its start, middle or end,
+ * must give the exact sums whichever way the guess fails: a value far larger than the guess, a NaN or
+ * an infinity, a zero, a product too small for fma to split, bits below both levels, data whose magnitude
+ * drifts up block after block, a block length that is not a multiple of four, and magnitudes at the
+ * limits of what may be guessed; and the blocks after the pause that follows a failed guess too.
  */
 class SpeculationTest {
     private static final int BLOCK = 1024;
 
     @ParameterizedTest
     @ValueSource(strings = {"steady", "huge value", "huge weight", "NaN", "infinity", "zero weight", "zero value",
-        "tiny product", "bits below the levels", "drifting up", "drifting down", "odd length"})
+        "tiny product", "bits below the levels", "drifting up", "drifting down", "odd length", "near the top",
+        "near the bottom"})
     void everyFailedGuessFallsBackExactly(String disruption) {
         SplittableRandom random = new SplittableRandom(disruption.hashCode());
-        int n = disruption.equals("odd length") ? 7 * BLOCK + 3 : 8 * BLOCK;
+        // the disruption comes in block 5; a failed guess pauses guessing for 4 blocks, then it resumes
+        int n = disruption.equals("odd length") ? 13 * BLOCK + 3 : 14 * BLOCK;
         double[] pairs = new double[2 * n];
         for (int i = 0; i < n; i++) {
             double scale = switch (disruption) {
                 case "drifting up" -> Math.pow(64, i / BLOCK);
                 case "drifting down" -> Math.pow(64, -(i / BLOCK));
+                case "near the top" -> 0x1p440; // |w| about 2^447, |w * v| about 2^900: at the guess limits
+                case "near the bottom" -> 0x1p-455; // |w * v| about 2^-900 and below
                 default -> 1;
             };
             pairs[2 * i] = random.nextDouble(1, 100) * scale;
@@ -53,7 +58,7 @@ class SpeculationTest {
             }
             String label = disruption + " at " + at;
             if (disruption.equals("NaN") || disruption.equals("infinity")) {
-                // no exact reference for these: the Java kernel, which guesses nothing, is the reference
+                // no exact reference for these: the Java kernel, a second implementation, is the comparison
                 double[] weights = new double[n];
                 double[] values = new double[n];
                 for (int i = 0; i < n; i++) {

@@ -72,16 +72,22 @@ final class RowGroupBatchReader implements PartitionReader<ColumnarBatch> {
                     readers[c] = new ColumnChunkReader(bytes, chunk.descriptor(), codec, chunk.values(),
                             () -> codecs.getDecompressor(codec), fields[c].dataType(), partition.path());
                 } catch (RuntimeException | Error e) {
-                    bytes.close();
+                    try {
+                        bytes.close();
+                    } catch (IOException closing) {
+                        e.addSuppressed(closing);
+                    }
                     throw e;
                 }
             }
         } catch (IOException e) {
-            close();
-            throw new UncheckedIOException(WeightedAvgParquetSource.NAME + ": cannot read row group "
-                    + partition.rowGroup() + " of " + partition.path() + ": " + e.getMessage(), e);
+            UncheckedIOException failure = new UncheckedIOException(WeightedAvgParquetSource.NAME
+                    + ": cannot read row group " + partition.rowGroup() + " of " + partition.path() + ": "
+                    + e.getMessage(), e);
+            closeAfter(failure);
+            throw failure;
         } catch (RuntimeException | Error e) {
-            close();
+            closeAfter(e);
             throw e;
         }
     }
@@ -171,6 +177,15 @@ final class RowGroupBatchReader implements PartitionReader<ColumnarBatch> {
         return total;
     }
 
+    /** Closes what the constructor opened before it failed, keeping the failure the one reported. */
+    private void closeAfter(Throwable failure) {
+        try {
+            close();
+        } catch (RuntimeException closing) {
+            failure.addSuppressed(closing);
+        }
+    }
+
     @Override
     public void close() {
         List<Exception> failures = new ArrayList<>();
@@ -178,7 +193,7 @@ final class RowGroupBatchReader implements PartitionReader<ColumnarBatch> {
             if (reader != null) {
                 try {
                     reader.close();
-                } catch (IOException e) {
+                } catch (IOException | RuntimeException e) {
                     failures.add(e);
                 }
             }
@@ -188,7 +203,10 @@ final class RowGroupBatchReader implements PartitionReader<ColumnarBatch> {
         }
         codecs.release();
         if (!failures.isEmpty()) {
-            throw new UncheckedIOException(new IOException("closing " + partition.path(), failures.get(0)));
+            UncheckedIOException failure = new UncheckedIOException(new IOException("closing " + partition.path(),
+                    failures.get(0)));
+            failures.subList(1, failures.size()).forEach(failure::addSuppressed);
+            throw failure;
         }
     }
 }

@@ -88,7 +88,6 @@ class WeightedAvgOverSourceTest {
         assertEquals(List.of("null"), orderedRows(spark().sql("SELECT weighted_avg(v, w) FROM kvw_ours WHERE k = 11")));
     }
 
-    /** The columnar fast path off: batches from this source go through Spark's row-based aggregate. */
     /** Column names Parquet's schema parser would choke on travel to the tasks intact. */
     @Test
     void columnNamesWithSpacesAndPunctuation() {
@@ -107,6 +106,7 @@ class WeightedAvgOverSourceTest {
         }
     }
 
+    /** The columnar fast path off: batches from this source go through Spark's row-based aggregate. */
     @Test
     void sameBitsWithoutTheColumnarFastPath() {
         try (var conf = SourceTestSupport.withConf("spark.wavg.columnar.enabled", "false")) {

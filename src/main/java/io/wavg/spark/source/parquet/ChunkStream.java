@@ -53,7 +53,11 @@ public final class ChunkStream extends InputStream {
         try {
             return new ChunkStream(source, start, length);
         } catch (RuntimeException | Error e) {
-            source.close();
+            try {
+                source.close();
+            } catch (IOException closing) {
+                e.addSuppressed(closing);
+            }
             throw e;
         }
     }
