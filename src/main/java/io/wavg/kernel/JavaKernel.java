@@ -120,6 +120,7 @@ public final class JavaKernel implements WeightedAvgKernel {
         state[COUNT] += n;
         double[] w = block[0];
         double[] v = block[1];
+        double[] held = block[2];
         if (guess.pause > 0) {
             guess.pause--;
         } else {
@@ -127,12 +128,18 @@ public final class JavaKernel implements WeightedAvgKernel {
                 guess.set(Math.abs(w[0]), Math.abs(w[0] * v[0]));
             }
             if (guess.weight > 0.0) {
-                if (speculate(state, w, v, n, guess, block[2])) {
+                // one pass with the guessed sigmas, kept only if it shows the guess held
+                Pass pass = extract(w, v, n, Extraction.sigmasFor(guess.weight, guess.product), held);
+                if (Double.isFinite(pass.total()) && pass.leastProduct >= 0x1p-900 && pass.maxWeight <= guess.weight
+                        && pass.maxProduct <= guess.product) {
+                    pass.addTo(state, held);
+                    guess.set(pass.maxWeight, pass.maxProduct);
                     return;
                 }
                 guess.pause = PAUSE_AFTER_FAILURE;
             }
         }
+        // measure first: pairs outside the fast range go to the digits, the rest are extracted
         double maxW = 0.0;
         double maxV = 0.0;
         for (int i = 0; i < n; i++) {
@@ -146,61 +153,45 @@ public final class JavaKernel implements WeightedAvgKernel {
             }
         }
         guess.set(maxW, maxW * maxV);
-        double[] sigma = Extraction.sigmas(maxW, maxV);
-        double w1 = sigma[Extraction.W1];
-        double w2 = sigma[Extraction.W2];
-        double h1 = sigma[Extraction.H1];
-        double h2 = sigma[Extraction.H2];
-        double l1 = sigma[Extraction.L1];
-        double l2 = sigma[Extraction.L2];
-        double sumW1 = 0, sumW2 = 0, sumH1 = 0, sumH2 = 0, sumL1 = 0, sumL2 = 0;
-        for (int i = 0; i < n; i++) {
-            double x = w[i];
-            double hi = x * v[i];
-            double lo = Math.fma(x, v[i], -hi);
-            double part = (w1 + x) - w1;
-            x -= part;
-            sumW1 += part;
-            part = (w2 + x) - w2;
-            sumW2 += part;
-            x -= part;
-            if (x != 0.0) {
-                addDouble(state, WEIGHT_DIGITS, x);
-            }
-            part = (h1 + hi) - h1;
-            hi -= part;
-            sumH1 += part;
-            part = (h2 + hi) - h2;
-            sumH2 += part;
-            hi -= part;
-            if (hi != 0.0) {
-                addDouble(state, PRODUCT_DIGITS, hi);
-            }
-            part = (l1 + lo) - l1;
-            lo -= part;
-            sumL1 += part;
-            part = (l2 + lo) - l2;
-            sumL2 += part;
-            lo -= part;
-            if (lo != 0.0) {
-                addDouble(state, PRODUCT_DIGITS, lo);
-            }
+        extract(w, v, n, Extraction.sigmas(maxW, maxV), held).addTo(state, held);
+    }
+
+    /** What one extraction pass over a block took and measured; the bits below the levels are in held. */
+    private static final class Pass {
+        double sumW1, sumW2, sumH1, sumH2, sumL1, sumL2;
+        double maxWeight;
+        double maxProduct;
+        double leastProduct = Double.POSITIVE_INFINITY;
+        int heldWeights;
+        int heldProducts = BLOCK;
+
+        double total() {
+            return sumW1 + sumW2 + sumH1 + sumH2 + sumL1 + sumL2;
         }
-        addDouble(state, WEIGHT_DIGITS, sumW1);
-        addDouble(state, WEIGHT_DIGITS, sumW2);
-        addDouble(state, PRODUCT_DIGITS, sumH1);
-        addDouble(state, PRODUCT_DIGITS, sumH2);
-        addDouble(state, PRODUCT_DIGITS, sumL1);
-        addDouble(state, PRODUCT_DIGITS, sumL2);
+
+        void addTo(long[] state, double[] held) {
+            for (int k = 0; k < heldWeights; k++) {
+                addDouble(state, WEIGHT_DIGITS, held[k]);
+            }
+            for (int k = BLOCK; k < heldProducts; k++) {
+                addDouble(state, PRODUCT_DIGITS, held[k]);
+            }
+            addDouble(state, WEIGHT_DIGITS, sumW1);
+            addDouble(state, WEIGHT_DIGITS, sumW2);
+            addDouble(state, PRODUCT_DIGITS, sumH1);
+            addDouble(state, PRODUCT_DIGITS, sumH2);
+            addDouble(state, PRODUCT_DIGITS, sumL1);
+            addDouble(state, PRODUCT_DIGITS, sumL2);
+        }
     }
 
     /**
-     * One pass with sigmas from the guessed bounds, kept only if every |w| <= guess.weight,
-     * |w * v| <= guess.product, |w * v| >= 2^-900 (an FMA splits it exactly) and nothing is NaN or infinite;
-     * bits below the levels are held in {@code held} until then. True if the block was added.
+     * Splits each product exactly (hi + lo, one FMA) and takes two {@link Extraction} levels of w, hi and
+     * lo with the given sigmas; what the levels leave goes to {@code held} (weights from 0, products from
+     * BLOCK), NaN included, so nothing reaches the state until the caller accepts the pass. Measures the
+     * largest |w|, the largest and smallest |w * v| as it goes.
      */
-    private static boolean speculate(long[] state, double[] w, double[] v, int n, Guess guess, double[] held) {
-        double[] sigma = Extraction.sigmasFor(guess.weight, guess.product);
+    private static Pass extract(double[] w, double[] v, int n, double[] sigma, double[] held) {
         double w1 = sigma[Extraction.W1];
         double w2 = sigma[Extraction.W2];
         double h1 = sigma[Extraction.H1];
@@ -241,7 +232,7 @@ public final class JavaKernel implements WeightedAvgKernel {
             sumL2 += part;
             lo -= part;
             if (x != 0.0 || hi != 0.0 || lo != 0.0) {
-                // rare in data of steady magnitude; NaN lands here too and is caught below
+                // rare in data of steady magnitude
                 if (x != 0.0) {
                     held[heldWeights++] = x;
                 }
@@ -253,24 +244,19 @@ public final class JavaKernel implements WeightedAvgKernel {
                 }
             }
         }
-        double total = sumW1 + sumW2 + sumH1 + sumH2 + sumL1 + sumL2;
-        if (!Double.isFinite(total) || !(leastH >= 0x1p-900) || !(maxW <= guess.weight) || !(maxH <= guess.product)) {
-            return false;
-        }
-        for (int k = 0; k < heldWeights; k++) {
-            addDouble(state, WEIGHT_DIGITS, held[k]);
-        }
-        for (int k = BLOCK; k < heldProducts; k++) {
-            addDouble(state, PRODUCT_DIGITS, held[k]);
-        }
-        addDouble(state, WEIGHT_DIGITS, sumW1);
-        addDouble(state, WEIGHT_DIGITS, sumW2);
-        addDouble(state, PRODUCT_DIGITS, sumH1);
-        addDouble(state, PRODUCT_DIGITS, sumH2);
-        addDouble(state, PRODUCT_DIGITS, sumL1);
-        addDouble(state, PRODUCT_DIGITS, sumL2);
-        guess.set(maxW, maxH);
-        return true;
+        Pass pass = new Pass();
+        pass.sumW1 = sumW1;
+        pass.sumW2 = sumW2;
+        pass.sumH1 = sumH1;
+        pass.sumH2 = sumH2;
+        pass.sumL1 = sumL1;
+        pass.sumL2 = sumL2;
+        pass.maxWeight = maxW;
+        pass.maxProduct = maxH;
+        pass.leastProduct = leastH;
+        pass.heldWeights = heldWeights;
+        pass.heldProducts = heldProducts;
+        return pass;
     }
 
     private static boolean isNonFinite(long bits) {

@@ -125,20 +125,13 @@ public final class EndToEndBenchmark {
 
         List<String[]> table = new ArrayList<>();
         List<List<String>> csvRows = new ArrayList<>();
-        double builtInSeconds = Double.NaN;
-        for (Map.Entry<String, Callable<Double>> engine : engines.entrySet()) {
-            Measurement m = Measurement.of(engine.getValue(), runs);
-            double seconds = m.medianSeconds();
-            if (engine.getKey().equals("spark_builtin")) {
-                builtInSeconds = seconds;
-            }
-            double speed = builtInSeconds / seconds;
-            long ulps = Ulps.between(m.result(), exact);
-            table.add(new String[] {engine.getKey(), fmt("%.3f", seconds), fmt("%.1fM", rows / seconds / 1e6),
-                    fmt("%.2fx", speed), Double.toString(m.result()), Long.toString(ulps)});
+        for (Timed t : timeEach(engines, runs)) {
+            long ulps = Ulps.between(t.result(), exact);
+            table.add(new String[] {t.engine(), fmt("%.3f", t.seconds()), fmt("%.1fM", rows / t.seconds() / 1e6),
+                    fmt("%.2fx", t.speed()), Double.toString(t.result()), Long.toString(ulps)});
             List<String> csvRow = new ArrayList<>(run.fields());
-            csvRow.addAll(List.of(Long.toString(rows), engine.getKey(), Integer.toString(runs), fmt("%.4f", seconds),
-                    fmt("%.0f", rows / seconds), fmt("%.4f", speed), Double.toString(m.result()),
+            csvRow.addAll(List.of(Long.toString(rows), t.engine(), Integer.toString(runs), fmt("%.4f", t.seconds()),
+                    fmt("%.0f", rows / t.seconds()), fmt("%.4f", t.speed()), Double.toString(t.result()),
                     Double.toString(exact), exactFrom, Long.toString(ulps)));
             csvRows.add(csvRow);
         }
@@ -174,21 +167,13 @@ public final class EndToEndBenchmark {
         }
         List<String[]> table = new ArrayList<>();
         List<List<String>> csvRows = new ArrayList<>();
-        double builtInSeconds = Double.NaN;
-        String engineSuffix = Report.GROUP_BY + keys;
-        for (Map.Entry<String, Callable<Double>> engine : engines.entrySet()) {
-            Measurement m = Measurement.of(engine.getValue(), runs);
-            double seconds = m.medianSeconds();
-            if (engine.getKey().equals("spark_builtin")) {
-                builtInSeconds = seconds;
-            }
-            double speed = builtInSeconds / seconds;
-            table.add(new String[] {engine.getKey(), fmt("%.3f", seconds), fmt("%.1fM", rows / seconds / 1e6),
-                    fmt("%.2fx", speed), Double.toString(m.result())});
+        for (Timed t : timeEach(engines, runs)) {
+            table.add(new String[] {t.engine(), fmt("%.3f", t.seconds()), fmt("%.1fM", rows / t.seconds() / 1e6),
+                    fmt("%.2fx", t.speed()), Double.toString(t.result())});
             List<String> csvRow = new ArrayList<>(run.fields());
-            csvRow.addAll(List.of(Long.toString(rows), engine.getKey() + engineSuffix, Integer.toString(runs),
-                    fmt("%.4f", seconds), fmt("%.0f", rows / seconds), fmt("%.4f", speed),
-                    Double.toString(m.result()), "", "", ""));
+            csvRow.addAll(List.of(Long.toString(rows), t.engine() + Report.GROUP_BY + keys, Integer.toString(runs),
+                    fmt("%.4f", t.seconds()), fmt("%.0f", rows / t.seconds()), fmt("%.4f", t.speed()),
+                    Double.toString(t.result()), "", "", ""));
             csvRows.add(csvRow);
         }
         System.out.printf("%n%,d rows, GROUP BY %,d keys, %s, local[2], median of %d runs after a warm-up%n", rows,
@@ -196,6 +181,24 @@ public final class EndToEndBenchmark {
         System.out.println("speed = Spark built-in time / engine time; result = sum of the per-key averages");
         printTable(new String[] {"engine", "seconds", "rows/s", "speed", "result"}, table);
         return csvRows;
+    }
+
+    /** One engine's median time over the timed runs, its speed against Spark built-in, and its answer. */
+    private record Timed(String engine, double seconds, double speed, double result) {}
+
+    /** Times the engines in order; spark_builtin, when among them, comes first and is the speed anchor. */
+    private static List<Timed> timeEach(Map<String, Callable<Double>> engines, int runs) throws Exception {
+        List<Timed> timed = new ArrayList<>();
+        double builtInSeconds = Double.NaN;
+        for (Map.Entry<String, Callable<Double>> engine : engines.entrySet()) {
+            Measurement m = Measurement.of(engine.getValue(), runs);
+            double seconds = m.medianSeconds();
+            if (engine.getKey().equals("spark_builtin")) {
+                builtInSeconds = seconds;
+            }
+            timed.add(new Timed(engine.getKey(), seconds, builtInSeconds / seconds, m.result()));
+        }
+        return timed;
     }
 
     static double sparkQuery(SparkSession spark, String sql, boolean columnar) {
