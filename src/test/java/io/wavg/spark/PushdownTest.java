@@ -21,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 import io.wavg.spark.source.PushDownWeightedAvg;
 import io.wavg.spark.source.PushedAggregateScan;
 import io.wavg.spark.source.RowGroupBundle;
+import io.wavg.spark.source.RowGroupPartition;
 import scala.jdk.javaapi.CollectionConverters;
 
 /**
@@ -228,7 +229,7 @@ class PushdownTest {
     }
 
     @Test
-    void rowGroupsArePackedOneBundlePerCoreAndTheKernelChoiceTravels() {
+    void rowGroupsArePackedOneBundlePerCoreWithTheirHostsAndTheKernelChoiceTravels() {
         try (var java = SparkTestSession.withConf("spark.wavg.kernel", "java")) {
             PushedAggregateScan scan = pushedScan("SELECT weighted_avg(v, w) FROM pushed");
             assertEquals("java", scan.aggregation().functions().get(0).kernel().toString());
@@ -239,6 +240,13 @@ class PushdownTest {
             assertEquals(Math.min(rowGroups, cores), bundles.length);
             assertEquals(rowGroups, Arrays.stream(bundles)
                     .flatMap(b -> ((RowGroupBundle) b).rowGroups().stream()).distinct().count());
+            for (InputPartition bundle : bundles) {
+                // where the file system says the bytes are, for the scheduler: for local files, this host
+                assertEquals(List.of("localhost"), Arrays.asList(bundle.preferredLocations()));
+                for (RowGroupPartition rowGroup : ((RowGroupBundle) bundle).rowGroups()) {
+                    assertEquals(List.of("localhost"), Arrays.asList(rowGroup.preferredLocations()));
+                }
+            }
             assertSameEverywhere("SELECT weighted_avg(v, w) FROM $t");
         }
     }

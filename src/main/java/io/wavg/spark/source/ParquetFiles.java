@@ -4,9 +4,12 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.BlockLocation;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -38,7 +41,33 @@ import io.wavg.spark.source.parquet.UnsupportedParquetException;
  */
 public final class ParquetFiles {
     /** One Parquet file and its footer. */
-    public record Footer(String path, ParquetMetadata metadata, StructType schema) {}
+    /** A file's footer, its Spark schema and where its bytes are stored (for task placement). */
+    public record Footer(String path, ParquetMetadata metadata, StructType schema, BlockLocation[] blocks) {
+
+        /**
+         * The hosts holding most of {@code [start, start + length)} of the file, the best first: where a
+         * task reading that range finds its data locally. Empty when the file system does not say.
+         */
+        String[] hostsOf(long start, long length) {
+            Map<String, Long> bytes = new HashMap<>();
+            for (BlockLocation block : blocks) {
+                long overlap = Math.min(start + length, block.getOffset() + block.getLength())
+                        - Math.max(start, block.getOffset());
+                if (overlap <= 0) {
+                    continue;
+                }
+                try {
+                    for (String host : block.getHosts()) {
+                        bytes.merge(host, overlap, Long::sum);
+                    }
+                } catch (IOException e) {
+                    return new String[0]; // placement is a hint; without it tasks run anywhere
+                }
+            }
+            return bytes.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                    .limit(3).map(Map.Entry::getKey).toArray(String[]::new);
+        }
+    }
 
     private final String location;
     private final SerializableConfiguration hadoopConf;
@@ -74,7 +103,8 @@ public final class ParquetFiles {
                 try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromStatus(file, conf))) {
                     ParquetMetadata metadata = reader.getFooter();
                     footers.add(new Footer(path, metadata,
-                            SparkTypes.schemaOf(metadata.getFileMetaData().getSchema(), path)));
+                            SparkTypes.schemaOf(metadata.getFileMetaData().getSchema(), path),
+                            fs.getFileBlockLocations(file, 0, file.getLen())));
                 } catch (IOException | RuntimeException e) {
                     if (e instanceof UnsupportedParquetException) {
                         throw e;

@@ -67,7 +67,8 @@ public final class ParquetScan implements Scan, Batch {
                     }
                     if (Arrays.stream(filters).allMatch(f -> RowGroupFilter.mightMatch(f, block))) {
                         partitions.add(new RowGroupPartition(footer.path(), i, block.getRowCount(),
-                                ParquetFiles.chunks(footer.metadata(), block, readSchema)));
+                                ParquetFiles.chunks(footer.metadata(), block, readSchema),
+                                footer.hostsOf(block.getStartingPos(), block.getCompressedSize())));
                     } else {
                         skippedRowGroups++;
                     }

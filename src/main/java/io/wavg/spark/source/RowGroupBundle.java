@@ -3,7 +3,9 @@ package io.wavg.spark.source;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 import org.apache.spark.sql.connector.read.InputPartition;
 
@@ -42,6 +44,19 @@ public record RowGroupBundle(List<RowGroupPartition> rowGroups, double[] magnitu
         }
         packed.removeIf(List::isEmpty);
         return packed;
+    }
+
+    /** The hosts most of the bundle's row groups prefer, the most first. */
+    @Override
+    public String[] preferredLocations() {
+        Map<String, Long> rows = new HashMap<>();
+        for (RowGroupPartition rowGroup : rowGroups) {
+            for (String host : rowGroup.preferredLocations()) {
+                rows.merge(host, rowGroup.rows(), Long::sum);
+            }
+        }
+        return rows.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(3)
+                .map(Map.Entry::getKey).toArray(String[]::new);
     }
 
     @Override

@@ -13,11 +13,18 @@ import org.apache.spark.sql.connector.read.InputPartition;
  *
  * @param chunks where the row group's columns lie, from the footer the driver already read, so a task
  *               need not read it again; null to have the task read the footer
+ * @param hosts  where its bytes are stored, the most first, for the scheduler's placement
  */
-public record RowGroupPartition(String path, int rowGroup, long rows, List<Chunk> chunks) implements InputPartition {
+public record RowGroupPartition(String path, int rowGroup, long rows, List<Chunk> chunks, String[] hosts)
+        implements InputPartition {
 
     public RowGroupPartition(String path, int rowGroup, long rows) {
-        this(path, rowGroup, rows, null);
+        this(path, rowGroup, rows, null, new String[0]);
+    }
+
+    @Override
+    public String[] preferredLocations() {
+        return hosts.clone();
     }
 
     /**
