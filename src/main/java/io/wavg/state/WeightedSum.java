@@ -23,6 +23,13 @@ public final class WeightedSum {
     private long count;
     private int flags;
 
+    /** The serialized form of a kernel state in canonical form (see WeightedAvgKernel.normalize). */
+    public static byte[] serializeKernelState(long[] state) {
+        WeightedSum sum = new WeightedSum();
+        sum.addKernelState(state);
+        return sum.serialize();
+    }
+
     /** Adds a kernel state; its digits must be in canonical form (see WeightedAvgKernel.normalize). */
     public void addKernelState(long[] state) {
         if (state[TAG] != LAYOUT_TAG) {

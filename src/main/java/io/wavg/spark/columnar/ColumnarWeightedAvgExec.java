@@ -139,9 +139,7 @@ public final class ColumnarWeightedAvgExec extends SparkPlan {
             Object[] serialized = new Object[count];
             for (int f = 0; f < count; f++) {
                 resolved[f].normalize(states[f]);
-                WeightedSum sum = new WeightedSum();
-                sum.addKernelState(states[f]);
-                serialized[f] = sum.serialize();
+                serialized[f] = WeightedSum.serializeKernelState(states[f]);
             }
             metrics.get("rowsAggregated").add(rows);
             metrics.get("kernelCalls").add(calls);

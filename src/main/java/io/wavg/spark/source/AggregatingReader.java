@@ -129,9 +129,7 @@ final class AggregatingReader implements PartitionReader<InternalRow> {
         Object[] row = new Object[states.length];
         for (int f = 0; f < states.length; f++) {
             kernels[f].normalize(states[f]);
-            WeightedSum sum = new WeightedSum();
-            sum.addKernelState(states[f]);
-            row[f] = sum.serialize();
+            row[f] = WeightedSum.serializeKernelState(states[f]);
         }
         return List.<InternalRow>of(new GenericInternalRow(row)).iterator();
     }

@@ -64,9 +64,14 @@ public final class ParquetFiles {
                     return new String[0]; // placement is a hint; without it tasks run anywhere
                 }
             }
-            return bytes.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed())
-                    .limit(3).map(Map.Entry::getKey).toArray(String[]::new);
+            return mostFirst(bytes);
         }
+    }
+
+    /** Up to three hosts, the one with the most (bytes, rows) first: a placement hint for the scheduler. */
+    static String[] mostFirst(Map<String, Long> amountByHost) {
+        return amountByHost.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                .limit(3).map(Map.Entry::getKey).toArray(String[]::new);
     }
 
     private final String location;

@@ -55,8 +55,7 @@ public record RowGroupBundle(List<RowGroupPartition> rowGroups, double[] magnitu
                 rows.merge(host, rowGroup.rows(), Long::sum);
             }
         }
-        return rows.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(3)
-                .map(Map.Entry::getKey).toArray(String[]::new);
+        return ParquetFiles.mostFirst(rows);
     }
 
     @Override
