@@ -216,14 +216,13 @@ static void add_level_sums(int64_t *digits, const level_sums *sums);
 /*
  * Bounds on |w| and |w * v| for the next block of a call: the last block's largest with 4 bits of headroom
  * (any larger bound extracts just as exactly), so data of steady magnitude takes one pass per block.
- * w = 0 means no guess yet. hold: the last block left bits below the levels, so the next keeps them
- * aside as it goes rather than note them and start over. pause: blocks to take the careful route
- * before guessing again, after a guess failed (zeros in every block would otherwise cost a wasted
- * pass each).
+ * w = 0 means no guess yet. pause: blocks to take the careful route before guessing again, after a
+ * guess from a whole block failed (zeros in every block would otherwise cost a wasted pass each);
+ * measured: the guess came from a whole block, not from the first pairs of a call.
  */
 typedef struct {
     double w, hi;
-    int hold, pause;
+    int pause, measured;
 } guess;
 
 #define PAUSE_AFTER_FAILURE 4
@@ -370,86 +369,91 @@ AVX2 static void levels_avx2(int64_t *digits, const double *w, const double *v, 
 /*
  * One pass instead of two: extracts a block with sigmas chosen from guessed bounds while measuring the
  * true ones, and keeps the result only if the guess held: every |w| <= g->w and |w * v| <= g->hi,
- * every |w * v| >= 2^-900 (so fma splits it exactly; this also sends zeros to the careful route),
- * nothing NaN or infinite (either leaves a NaN in the level sums), and n a multiple of 4.
- *
- * Bits left below the two levels are rare in data of steady magnitude. Without `hold` the pass only
- * notes that some were left (SPECULATION_RESIDUE) and keeps nothing; with `hold` it keeps them aside
- * and adds them once the guess is known to hold. Either way the digits are untouched unless it returns
- * SPECULATION_HELD; *max_w and *max_hi get the block's largest |w| and |w * v|, *held how many bits it
- * held.
+ * every |w * v| >= 2^-900 (so fma splits it exactly), nothing NaN or infinite (either leaves a NaN in
+ * the level sums). Two differences from the careful route make it short:
+ * - each lane's level-1 sum starts at its sigma, so one addition both cuts x to the level's quantum and
+ *   sums the part (ReproBLAS's indexed sum): the part is what the sum moved by, exactly, as the sum stays
+ *   in its binade while the bounds hold;
+ * - nothing may fall below level 2: a |w| of at least 2^-1.5 times level 2's sigma has no bit below level
+ *   2's quantum, and neither do hi and lo where the same holds for |hi| (lo's lowest bit is at least
+ *   2^-105 |hi|, and lo's level 2 sits 53 bits below hi's). Level 2 is then an addition that cannot
+ *   round. A block with a smaller magnitude, a zero included, takes the careful route.
+ * The digits are untouched unless it returns 1; *max_w and *max_hi get the block's largest |w| and
+ * |w * v|. The doubles are read from any alignment, in host byte order.
  */
-enum { SPECULATION_FAILED, SPECULATION_RESIDUE, SPECULATION_HELD };
-
-AVX2 static int speculate_avx2(int64_t *digits, const double *w, const double *v, size_t n,
-                               const guess *g, int hold, double *max_w, double *max_hi, size_t *held) {
-    *held = 0;
-    if (n % 4 != 0) {
-        return SPECULATION_FAILED;
-    }
+AVX2 static int speculate_avx2(int64_t *digits, const unsigned char *w, const unsigned char *v, size_t n,
+                               const guess *g, double *max_w, double *max_hi) {
     sigmas sg = sigmas_for(g->w, g->hi);
-    __m256d sw1 = _mm256_set1_pd(sg.w1), sw2 = _mm256_set1_pd(sg.w2);
-    __m256d sh1 = _mm256_set1_pd(sg.hi1), sh2 = _mm256_set1_pd(sg.hi2);
-    __m256d sl1 = _mm256_set1_pd(sg.lo1), sl2 = _mm256_set1_pd(sg.lo2);
-    __m256d w1 = _mm256_setzero_pd(), w2 = w1, h1 = w1, h2 = w1, l1 = w1, l2 = w1;
-    __m256d mw = w1, mh = w1, left = w1, least = _mm256_set1_pd(INFINITY);
+    const __m256d one = _mm256_set1_pd(1.0);
+    const __m256d sw1 = _mm256_set1_pd(sg.w1), sw2 = _mm256_set1_pd(sg.w2);
+    const __m256d sh1 = _mm256_set1_pd(sg.hi1), sh2 = _mm256_set1_pd(sg.hi2);
+    const __m256d sl1 = _mm256_set1_pd(sg.lo1), sl2 = _mm256_set1_pd(sg.lo2);
+    __m256d w1 = sw1, w2 = sw2, h1 = sh1, h2 = sh2, l1 = sl1, l2 = sl2;
+    __m256d mw = _mm256_setzero_pd(), mh = mw, least_w = _mm256_set1_pd(INFINITY), least_h = least_w;
     const __m256d magnitude = _mm256_castsi256_pd(_mm256_set1_epi64x((long long)(~0ULL >> 1)));
-    double held_w[BLOCK], held_p[2 * BLOCK];
-    size_t nw = 0, np = 0;
-    for (size_t i = 0; i < n; i += 4) {
-        __m256d a = _mm256_loadu_pd(w + i), b = _mm256_loadu_pd(v + i);
+    size_t whole = n - n % 4;
+    for (size_t i = 0; i < whole; i += 4) {
+        __m256d a, b;
+        memcpy(&a, w + 8 * i, sizeof a);
+        memcpy(&b, v + 8 * i, sizeof b);
         __m256d hi = _mm256_mul_pd(a, b);
         __m256d lo = _mm256_fmsub_pd(a, b, hi);
-        __m256d size = _mm256_and_pd(hi, magnitude);
-        mw = _mm256_max_pd(mw, _mm256_and_pd(a, magnitude));
-        mh = _mm256_max_pd(mh, size);
-        least = _mm256_min_pd(least, size);
-        __m256d rw = level_avx2(level_avx2(a, sw1, &w1), sw2, &w2);
-        __m256d rh = level_avx2(level_avx2(hi, sh1, &h1), sh2, &h2);
-        __m256d rl = level_avx2(level_avx2(lo, sl1, &l1), sl2, &l2);
-        __m256d rest = _mm256_or_pd(rw, _mm256_or_pd(rh, rl));
-        if (!hold) {
-            left = _mm256_or_pd(left, rest);
-        } else if (!_mm256_testz_si256(_mm256_castpd_si256(_mm256_and_pd(rest, magnitude)),
-                                       _mm256_castpd_si256(magnitude))) {
-            double parts[3][4];
-            _mm256_storeu_pd(parts[0], rw);
-            _mm256_storeu_pd(parts[1], rh);
-            _mm256_storeu_pd(parts[2], rl);
-            for (int j = 0; j < 4; j++) {
-                if (parts[0][j] != 0.0) held_w[nw++] = parts[0][j];
-                if (parts[1][j] != 0.0) held_p[np++] = parts[1][j];
-                if (parts[2][j] != 0.0) held_p[np++] = parts[2][j];
-            }
-        }
+        __m256d size_w = _mm256_and_pd(a, magnitude), size_h = _mm256_and_pd(hi, magnitude);
+        mw = _mm256_max_pd(mw, size_w);
+        least_w = _mm256_min_pd(least_w, size_w);
+        mh = _mm256_max_pd(mh, size_h);
+        least_h = _mm256_min_pd(least_h, size_h);
+        /* the adder ports are the bottleneck: the remainder and level 2 go to the FMA ports (x * 1 + y
+           rounds as x + y) */
+        __m256d sum = _mm256_add_pd(w1, a);
+        w2 = _mm256_fmadd_pd(_mm256_fnmadd_pd(_mm256_sub_pd(sum, w1), one, a), one, w2);
+        w1 = sum;
+        sum = _mm256_add_pd(h1, hi);
+        h2 = _mm256_fmadd_pd(_mm256_fnmadd_pd(_mm256_sub_pd(sum, h1), one, hi), one, h2);
+        h1 = sum;
+        sum = _mm256_add_pd(l1, lo);
+        l2 = _mm256_fmadd_pd(_mm256_fnmadd_pd(_mm256_sub_pd(sum, l1), one, lo), one, l2);
+        l1 = sum;
     }
-    double lanes_w[4], lanes_h[4], lanes_least[4];
+    double lanes_w[4], lanes_h[4], lanes_least_w[4], lanes_least_h[4];
     _mm256_storeu_pd(lanes_w, mw);
     _mm256_storeu_pd(lanes_h, mh);
-    _mm256_storeu_pd(lanes_least, least);
-    double smallest = INFINITY;
+    _mm256_storeu_pd(lanes_least_w, least_w);
+    _mm256_storeu_pd(lanes_least_h, least_h);
+    double smallest_w = INFINITY, smallest_h = INFINITY;
     *max_w = *max_hi = 0.0;
     for (int j = 0; j < 4; j++) {
         *max_w = lanes_w[j] > *max_w ? lanes_w[j] : *max_w;
         *max_hi = lanes_h[j] > *max_hi ? lanes_h[j] : *max_hi;
-        smallest = lanes_least[j] < smallest ? lanes_least[j] : smallest;
+        smallest_w = lanes_least_w[j] < smallest_w ? lanes_least_w[j] : smallest_w;
+        smallest_h = lanes_least_h[j] < smallest_h ? lanes_least_h[j] : smallest_h;
     }
-    level_sums sums = {lanes_total(w1), lanes_total(w2), lanes_total(h1), lanes_total(h2), lanes_total(l1),
-                       lanes_total(l2)};
+    /* each lane minus its sigma is exact (same binade), and so is any sum of parts */
+    level_sums sums = {lanes_total(_mm256_sub_pd(w1, sw1)), lanes_total(_mm256_sub_pd(w2, sw2)),
+                       lanes_total(_mm256_sub_pd(h1, sh1)), lanes_total(_mm256_sub_pd(h2, sh2)),
+                       lanes_total(_mm256_sub_pd(l1, sl1)), lanes_total(_mm256_sub_pd(l2, sl2))};
+    /* the last n % 4 pairs one by one; under the same checks nothing falls below level 2 */
+    for (size_t i = whole; i < n; i++) {
+        double a, b;
+        memcpy(&a, w + 8 * i, sizeof a);
+        memcpy(&b, v + 8 * i, sizeof b);
+        double hi = a * b, lo = fma(a, b, -hi);
+        *max_w = fabs(a) > *max_w ? fabs(a) : *max_w;
+        *max_hi = fabs(hi) > *max_hi ? fabs(hi) : *max_hi;
+        smallest_w = fabs(a) < smallest_w ? fabs(a) : smallest_w;
+        smallest_h = fabs(hi) < smallest_h ? fabs(hi) : smallest_h;
+        two_levels(a, sg.w1, sg.w2, &sums.w1, &sums.w2);
+        two_levels(hi, sg.hi1, sg.hi2, &sums.hi1, &sums.hi2);
+        two_levels(lo, sg.lo1, sg.lo2, &sums.lo1, &sums.lo2);
+    }
     /* a NaN or infinity anywhere leaves a NaN in the level sums (x - x, or NaN itself) */
     int finite = isfinite(sums.w1 + sums.w2 + sums.hi1 + sums.hi2 + sums.lo1 + sums.lo2);
-    if (!finite || !(smallest >= 0x1.0p-900) || !(*max_w <= g->w) || !(*max_hi <= g->hi)) {
-        return SPECULATION_FAILED;
+    if (!finite || !(*max_w <= g->w) || !(*max_hi <= g->hi) || !(smallest_h >= 0x1.0p-900)
+        || !(smallest_w >= sg.w2 / 1.5) || !(smallest_h >= sg.hi2 / 1.5)) {
+        return 0;
     }
-    __m256i rest = _mm256_castpd_si256(_mm256_and_pd(left, magnitude));
-    if (!_mm256_testz_si256(rest, rest)) {
-        return SPECULATION_RESIDUE;
-    }
-    for (size_t k = 0; k < nw; k++) add_weight(digits, bits_of(held_w[k]));
-    for (size_t k = 0; k < np; k++) add_weight(digits + DIGITS, bits_of(held_p[k]));
-    *held = nw + np;
     add_level_sums(digits, &sums);
-    return SPECULATION_HELD;
+    return 1;
 }
 #endif
 
@@ -476,43 +480,61 @@ static void remember(guess *g, double max_w, double max_hi) {
                  && max_hi * GUESS_HEADROOM <= GUESS_LIMIT_HI;
     g->w = usable ? max_w * GUESS_HEADROOM : 0.0;
     g->hi = usable ? max_hi * GUESS_HEADROOM : 0.0;
+    g->measured = 1;
 }
 
-/* Adds up to BLOCK pairs, all finite and inside the fast range, exactly; false if they are not. */
-static int add_fast_block(int64_t *state, const double *w, const double *v, size_t n, guess *g) {
+#ifdef HAVE_AVX2_ROUTE
+/*
+ * Adds a block in one speculative pass if the guess allows and holds, and keeps the guess up to date;
+ * 0 if the block is still to be added. Doubles at any alignment, in host byte order.
+ */
+static int add_speculated_block(int64_t *state, const unsigned char *w, const unsigned char *v, size_t n,
+                                guess *g) {
+    if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) {
+        return 0;
+    }
+    if (g->pause > 0) {
+        g->pause--;
+        return 0;
+    }
+    if (g->w == 0.0 && n >= 4) {
+        /* the first block of a call guesses from its first four pairs */
+        double first_w = 0.0, first_hi = 0.0;
+        for (size_t j = 0; j < 4; j++) {
+            double a, b;
+            memcpy(&a, w + 8 * j, sizeof a);
+            memcpy(&b, v + 8 * j, sizeof b);
+            first_w = fabs(a) > first_w ? fabs(a) : first_w;
+            first_hi = fabs(a * b) > first_hi ? fabs(a * b) : first_hi;
+        }
+        remember(g, first_w, first_hi);
+        g->measured = 0;
+    }
+    double max_w, max_hi;
+    if (g->w > 0.0 && speculate_avx2(state + HEADER_WORDS, w, v, n, g, &max_w, &max_hi)) {
+        remember(g, max_w, max_hi);
+        return 1;
+    }
+    if (g->w > 0.0 && g->measured) {
+        g->pause = PAUSE_AFTER_FAILURE;
+    }
+    return 0;
+}
+#endif
+
+/*
+ * Adds up to BLOCK pairs, all finite and inside the fast range, exactly; false if they are not.
+ * speculate: whether a speculative pass may be tried first (not if one just failed on these pairs).
+ */
+static int add_fast_block(int64_t *state, const double *w, const double *v, size_t n, guess *g, int speculate) {
     double max_w, max_v;
     level_sums sums = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0};
     int64_t *digits = state + HEADER_WORDS;
+    (void)speculate; /* only the AVX2 route speculates */
 #ifdef HAVE_AVX2_ROUTE
     int avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    if (avx2 && g && g->pause > 0) {
-        g->pause--;
-    } else if (avx2 && g) {
-        if (g->w == 0.0 && n >= 4) {
-            /* the first block of a call guesses from its first four pairs */
-            double first_w = 0.0, first_hi = 0.0;
-            for (int j = 0; j < 4; j++) {
-                first_w = fabs(w[j]) > first_w ? fabs(w[j]) : first_w;
-                first_hi = fabs(w[j] * v[j]) > first_hi ? fabs(w[j] * v[j]) : first_hi;
-            }
-            remember(g, first_w, first_hi);
-        }
-        size_t held = 0;
-        double max_hi;
-        int outcome = g->w > 0.0 ? speculate_avx2(digits, w, v, n, g, g->hold, &max_w, &max_hi, &held)
-                                 : SPECULATION_FAILED;
-        if (outcome == SPECULATION_RESIDUE) {
-            g->hold = 1;
-            outcome = speculate_avx2(digits, w, v, n, g, 1, &max_w, &max_hi, &held);
-        }
-        if (outcome == SPECULATION_HELD) {
-            g->hold = held > 0;
-            remember(g, max_w, max_hi);
-            return 1;
-        }
-        if (g->w > 0.0) {
-            g->pause = PAUSE_AFTER_FAILURE;
-        }
+    if (g && speculate && add_speculated_block(state, (const unsigned char *)w, (const unsigned char *)v, n, g)) {
+        return 1;
     }
     if (avx2) {
         bounds_avx2(w, v, n, &max_w, &max_v);
@@ -542,10 +564,10 @@ static int add_fast_block(int64_t *state, const double *w, const double *v, size
  * the fast range (huge, tiny, non-finite) go to the digits one by one and the rest take the fast route.
  */
 static void add_block(int64_t *state, const double *w, const double *v, size_t stride,
-                      const uint8_t *w_nulls, const uint8_t *v_nulls, size_t n, guess *g) {
+                      const uint8_t *w_nulls, const uint8_t *v_nulls, size_t n, guess *g, int speculate) {
     /* per digit: a slow pair or residual of w, residuals of hi and lo, and the level sums */
     reserve(state, 2 * (int64_t)n + 6);
-    if (stride == 1 && !w_nulls && !v_nulls && add_fast_block(state, w, v, n, g)) {
+    if (stride == 1 && !w_nulls && !v_nulls && add_fast_block(state, w, v, n, g, speculate)) {
         state[W_COUNT] += (int64_t)n;
         return;
     }
@@ -566,14 +588,14 @@ static void add_block(int64_t *state, const double *w, const double *v, size_t s
             add_pair(state, x, y);
         }
     }
-    add_fast_block(state, ws, vs, n, NULL);
+    add_fast_block(state, ws, vs, n, NULL, 0);
     state[W_COUNT] += counted;
 }
 
 void wavg_add_pairs(int64_t *state, const double *pairs, size_t n) {
     for (size_t done = 0; done < n; done += BLOCK) {
         size_t chunk = n - done < BLOCK ? n - done : BLOCK;
-        add_block(state, pairs + 2 * done, pairs + 2 * done + 1, 2, NULL, NULL, chunk, NULL);
+        add_block(state, pairs + 2 * done, pairs + 2 * done + 1, 2, NULL, NULL, chunk, NULL, 0);
     }
 }
 
@@ -583,7 +605,7 @@ void wavg_add_columns(int64_t *state, const double *weights, const double *value
     for (size_t done = 0; done < n; done += BLOCK) {
         size_t chunk = n - done < BLOCK ? n - done : BLOCK;
         add_block(state, weights + done, values + done, 1, weight_nulls ? weight_nulls + done : NULL,
-                  value_nulls ? value_nulls + done : NULL, chunk, &g);
+                  value_nulls ? value_nulls + done : NULL, chunk, &g, 1);
     }
 }
 
@@ -613,11 +635,21 @@ void wavg_add_le_columns(int64_t *state, const void *weights, const void *values
     guess g = {0.0, 0.0, 0, 0};
     for (size_t done = 0; done < n; done += BLOCK) {
         size_t chunk = n - done < BLOCK ? n - done : BLOCK;
+        int speculate = 1;
+#if defined(HAVE_AVX2_ROUTE)
+        /* x86 is little-endian: the speculative pass reads the bytes where they lie, at any alignment */
+        reserve(state, 2 * (int64_t)chunk + 6);
+        if (add_speculated_block(state, w + 8 * done, v + 8 * done, chunk, &g)) {
+            state[W_COUNT] += (int64_t)chunk;
+            continue;
+        }
+        speculate = 0;
+#endif
         const double *wd = w_in_place ? (const double *)(const void *)(w + 8 * done)
                                       : host_doubles(w_block, w + 8 * done, chunk);
         const double *vd = v_in_place ? (const double *)(const void *)(v + 8 * done)
                                       : host_doubles(v_block, v + 8 * done, chunk);
-        add_block(state, wd, vd, 1, NULL, NULL, chunk, &g);
+        add_block(state, wd, vd, 1, NULL, NULL, chunk, &g, speculate);
     }
 }
 

@@ -50,7 +50,7 @@ import io.wavg.kernel.StateLayout;
 @Warmup(iterations = 3, time = 200, timeUnit = TimeUnit.MILLISECONDS)
 @Measurement(iterations = 5, time = 200, timeUnit = TimeUnit.MILLISECONDS)
 public class KernelBenchmark {
-    private static final List<String> COLUMNS = List.of("naiveDoubleSum", "plainSum", "javaKernel", "nativeKernel");
+    private static final List<String> COLUMNS = List.of("naiveDoubleSum", "plainSum", "javaKernel", "javaKernelScalar", "nativeKernel");
 
     @Param({"16", "64", "256", "1024", "4096", "65536", "16777216"})
     int batch;
@@ -80,6 +80,15 @@ public class KernelBenchmark {
         fresh(javaState);
         JavaKernel.INSTANCE.addColumns(javaState, weights, values, null, null, batch);
         JavaKernel.INSTANCE.normalize(javaState);
+        return javaState;
+    }
+
+    /** The Java kernel without SIMD lanes, as on a JVM without the Vector API module. */
+    @Benchmark
+    public long[] javaKernelScalar() {
+        fresh(javaState);
+        JavaKernel.SCALAR.addColumns(javaState, weights, values, null, null, batch);
+        JavaKernel.SCALAR.normalize(javaState);
         return javaState;
     }
 
@@ -161,14 +170,17 @@ public class KernelBenchmark {
                 cells.add(byName.containsKey(column) ? EndToEndBenchmark.fmt("%.3f", byName.get(column)[0]) : "");
             }
             cells.add(throughputRatio(byName, "javaKernel", "naiveDoubleSum"));
+            cells.add(throughputRatio(byName, "javaKernelScalar", "naiveDoubleSum"));
             cells.add(throughputRatio(byName, "nativeKernel", "naiveDoubleSum"));
             cells.add(throughputRatio(byName, "nativeKernel", "javaKernel"));
             table.add(cells.toArray(String[]::new));
         }
         System.out.printf("%nns per pair (lower is faster); ratios are throughput, e.g. native/naive = naive time "
-                + "/ native time%n");
+                + "/ native time; the Java kernel ran on %d SIMD lanes in this JVM (1: scalar)%n",
+                JavaKernel.INSTANCE.lanes());
         EndToEndBenchmark.printTable(new String[] {"batch (pairs)", "naive Java", "plain sum", "Java kernel",
-                "native kernel", "Java/naive", "native/naive", "native/Java"}, table);
+                "Java scalar", "native kernel", "Java/naive", "Java scalar/naive", "native/naive", "native/Java"},
+                table);
 
         List<String> header = new ArrayList<>(RunInfo.header());
         header.addAll(List.of("kernel", "batch_pairs", "ns_per_pair", "ns_per_pair_error"));

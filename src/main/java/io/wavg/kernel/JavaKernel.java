@@ -5,12 +5,17 @@ import static io.wavg.kernel.StateLayout.*;
 /**
  * The pure-Java kernel: exact accumulation into the same state layout as native/wavg.c, by the same
  * method (FMA products, two extraction levels per block with guessed bounds checked as it goes,
- * fixed-point digits for the rest), without SIMD.
+ * fixed-point digits for the rest). Where the JVM has the incubating Vector API loaded
+ * ({@code --add-modules jdk.incubator.vector}) and the CPU has at least 256-bit vectors, the guessed pass
+ * runs on SIMD lanes ({@link VectorExtraction}); elsewhere it is scalar.
  * Both are exact, so after {@link #normalize} their states are identical word for word. Used where no
  * bundled native library fits the platform, or on request.
  */
 public final class JavaKernel implements WeightedAvgKernel {
-    public static final JavaKernel INSTANCE = new JavaKernel();
+    /** SIMD where the JVM offers it, scalar otherwise. */
+    public static final JavaKernel INSTANCE = new JavaKernel(vectorApiUsable(), "java");
+    /** Always scalar, whatever the JVM offers: for comparison. */
+    public static final JavaKernel SCALAR = new JavaKernel(false, "java-scalar");
 
     private static final long FRACTION_MASK = (1L << 52) - 1;
     private static final long HIDDEN_BIT = 1L << 52;
@@ -28,11 +33,18 @@ public final class JavaKernel implements WeightedAvgKernel {
     /** Blocks measured before guessing again after a guess failed, as in native/wavg.c. */
     private static final int PAUSE_AFTER_FAILURE = 4;
 
-    /** Bounds on |w| and |w * v| guessed for the next block of a call; 0 for none. */
+    private final boolean simd;
+    private final String name;
+
+    /**
+     * Bounds on |w| and |w * v| guessed for the next block of a call; 0 for none. measured: they came
+     * from a whole block, not from the first pair of a call, so a failure says the data changed.
+     */
     private static final class Guess {
         double weight;
         double product;
         int pause;
+        boolean measured;
 
         void set(double maxWeight, double maxProduct) {
             // bounds inside the fast range keep every sigma a normal number
@@ -40,14 +52,28 @@ public final class JavaKernel implements WeightedAvgKernel {
                     && maxWeight * GUESS_HEADROOM <= 0x1p450 && maxProduct * GUESS_HEADROOM <= 0x1p900;
             weight = usable ? maxWeight * GUESS_HEADROOM : 0.0;
             product = usable ? maxProduct * GUESS_HEADROOM : 0.0;
+            measured = true;
         }
     }
 
-    private JavaKernel() {}
+    private JavaKernel(boolean simd, String name) {
+        this.simd = simd;
+        this.name = name;
+    }
+
+    /** The module must be checked first: VectorExtraction cannot even be loaded without it. */
+    private static boolean vectorApiUsable() {
+        return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent() && VectorExtraction.worthwhile();
+    }
 
     @Override
     public String name() {
-        return "java";
+        return name;
+    }
+
+    /** Doubles the guessed pass takes at once: 1 when scalar. */
+    public int lanes() {
+        return simd ? VectorExtraction.LANES : 1;
     }
 
     @Override
@@ -60,7 +86,7 @@ public final class JavaKernel implements WeightedAvgKernel {
                 block[0][i] = pairs[2 * (done + i)];
                 block[1][i] = pairs[2 * (done + i) + 1];
             }
-            addBlock(state, block, count, count, guess);
+            addBlock(state, block[0], block[1], 0, count, count, guess);
         }
     }
 
@@ -71,6 +97,10 @@ public final class JavaKernel implements WeightedAvgKernel {
         Guess guess = new Guess();
         for (int done = 0; done < n; done += BLOCK) {
             int count = Math.min(BLOCK, n - done);
+            if (weightNulls == null && valueNulls == null) {
+                addBlock(state, weights, values, done, count, count, guess);
+                continue;
+            }
             int kept = 0;
             for (int i = done; i < done + count; i++) {
                 if ((weightNulls == null || weightNulls[i] == 0) && (valueNulls == null || valueNulls[i] == 0)) {
@@ -79,7 +109,7 @@ public final class JavaKernel implements WeightedAvgKernel {
                     kept++;
                 }
             }
-            addBlock(state, block, kept, count, guess);
+            addBlock(state, block[0], block[1], 0, kept, count, guess);
         }
     }
 
@@ -103,42 +133,59 @@ public final class JavaKernel implements WeightedAvgKernel {
     }
 
     /**
-     * Adds the first {@code n} pairs of the block ({@code block[0]} weights, {@code block[1]} values)
-     * exactly, the way native/wavg.c does: first in one pass with sigmas from the bounds {@code guess}
-     * holds (|w|, |w * v|; zero for none), kept only if the pass shows they held; otherwise pairs within
-     * the range where an FMA splits w * v into hi + lo exactly are summed by two {@link Extraction}
-     * levels per stream after a pass that measures the block, and what the levels leave, and every
-     * other pair, goes to the digits. {@code rows} is what the block stood for, NULLs included, for
-     * carry accounting. The guess becomes the block's bounds with some headroom.
+     * Adds pairs {@code from} to {@code from + n} of {@code w} and {@code v} exactly, the way native/wavg.c
+     * does: first in one pass with sigmas from the bounds {@code guess} holds (|w|, |w * v|; zero for none),
+     * kept only if the pass shows they held; otherwise pairs within the range where an FMA splits w * v
+     * into hi + lo exactly are summed by two {@link Extraction} levels per stream after a pass that
+     * measures the block, and what the levels leave, and every other pair, goes to the digits. {@code rows}
+     * is what the block stood for, NULLs included, for carry accounting. The guess becomes the block's
+     * bounds with some headroom.
      */
-    private static void addBlock(long[] state, double[][] block, int n, int rows, Guess guess) {
+    private void addBlock(long[] state, double[] w, double[] v, int from, int n, int rows, Guess guess) {
         // per digit: a slow pair or a residual of w, residuals of hi and lo, and the six level sums
         if (state[PENDING] + 2L * rows + 6 > CARRY_LIMIT) {
-            INSTANCE.normalize(state);
+            normalize(state);
         }
         state[PENDING] += 2L * rows + 6;
         state[COUNT] += n;
-        double[] w = block[0];
-        double[] v = block[1];
-        double[] held = block[2];
+        double[][] block = BLOCKS.get();
         if (guess.pause > 0) {
             guess.pause--;
         } else {
             if (guess.weight == 0.0 && n > 0) {
-                guess.set(Math.abs(w[0]), Math.abs(w[0] * v[0]));
+                guess.set(Math.abs(w[from]), Math.abs(w[from] * v[from]));
+                guess.measured = false;
             }
             if (guess.weight > 0.0) {
                 // one pass with the guessed sigmas, kept only if it shows the guess held
-                Pass pass = extract(w, v, n, Extraction.sigmasFor(guess.weight, guess.product), held);
+                double[] sigma = Extraction.sigmasFor(guess.weight, guess.product);
+                Pass pass = new Pass();
+                int scalarFrom = from;
+                int onLanes = simd ? n - n % VectorExtraction.LANES : 0;
+                if (onLanes > 0) {
+                    if (VectorExtraction.extract(w, v, from, onLanes, sigma, pass)) {
+                        scalarFrom = from + onLanes;
+                    } else {
+                        pass = new Pass();
+                    }
+                }
+                extract(w, v, scalarFrom, from + n, sigma, block[2], pass);
                 if (Double.isFinite(pass.total()) && pass.leastProduct >= 0x1p-900 && pass.maxWeight <= guess.weight
                         && pass.maxProduct <= guess.product) {
-                    pass.addTo(state, held);
+                    pass.addTo(state, block[2]);
                     guess.set(pass.maxWeight, pass.maxProduct);
                     return;
                 }
-                guess.pause = PAUSE_AFTER_FAILURE;
+                guess.pause = guess.measured ? PAUSE_AFTER_FAILURE : 0;
             }
         }
+        // the careful route works on a copy it may clobber
+        if (w != block[0]) {
+            System.arraycopy(w, from, block[0], 0, n);
+            System.arraycopy(v, from, block[1], 0, n);
+        }
+        w = block[0];
+        v = block[1];
         // measure first: pairs outside the fast range go to the digits, the rest are extracted
         double maxW = 0.0;
         double maxV = 0.0;
@@ -153,11 +200,13 @@ public final class JavaKernel implements WeightedAvgKernel {
             }
         }
         guess.set(maxW, maxW * maxV);
-        extract(w, v, n, Extraction.sigmas(maxW, maxV), held).addTo(state, held);
+        Pass pass = new Pass();
+        extract(w, v, 0, n, Extraction.sigmas(maxW, maxV), block[2], pass);
+        pass.addTo(state, block[2]);
     }
 
-    /** What one extraction pass over a block took and measured; the bits below the levels are in held. */
-    private static final class Pass {
+    /** What an extraction pass over a block took and measured; the bits below the levels are in held. */
+    static final class Pass {
         double sumW1, sumW2, sumH1, sumH2, sumL1, sumL2;
         double maxWeight;
         double maxProduct;
@@ -186,25 +235,27 @@ public final class JavaKernel implements WeightedAvgKernel {
     }
 
     /**
-     * Splits each product exactly (hi + lo, one FMA) and takes two {@link Extraction} levels of w, hi and
-     * lo with the given sigmas; what the levels leave goes to {@code held} (weights from 0, products from
-     * BLOCK), NaN included, so nothing reaches the state until the caller accepts the pass. Measures the
-     * largest |w|, the largest and smallest |w * v| as it goes.
+     * Splits each product of pairs {@code from} to {@code to} exactly (hi + lo, one FMA) and takes two
+     * {@link Extraction} levels of w, hi and lo with the given sigmas into {@code pass}; what the levels
+     * leave goes to {@code held} (weights from 0, products from BLOCK), NaN included, so nothing reaches
+     * the state until the caller accepts the pass. Measures the largest |w|, the largest and smallest
+     * |w * v| as it goes.
      */
-    private static Pass extract(double[] w, double[] v, int n, double[] sigma, double[] held) {
+    private static void extract(double[] w, double[] v, int from, int to, double[] sigma, double[] held, Pass pass) {
         double w1 = sigma[Extraction.W1];
         double w2 = sigma[Extraction.W2];
         double h1 = sigma[Extraction.H1];
         double h2 = sigma[Extraction.H2];
         double l1 = sigma[Extraction.L1];
         double l2 = sigma[Extraction.L2];
-        double sumW1 = 0, sumW2 = 0, sumH1 = 0, sumH2 = 0, sumL1 = 0, sumL2 = 0;
-        double maxW = 0.0;
-        double maxH = 0.0;
-        double leastH = Double.POSITIVE_INFINITY;
-        int heldWeights = 0;
-        int heldProducts = BLOCK;
-        for (int i = 0; i < n; i++) {
+        double sumW1 = pass.sumW1, sumW2 = pass.sumW2, sumH1 = pass.sumH1, sumH2 = pass.sumH2, sumL1 = pass.sumL1,
+                sumL2 = pass.sumL2;
+        double maxW = pass.maxWeight;
+        double maxH = pass.maxProduct;
+        double leastH = pass.leastProduct;
+        int heldWeights = pass.heldWeights;
+        int heldProducts = pass.heldProducts;
+        for (int i = from; i < to; i++) {
             double x = w[i];
             double hi = x * v[i];
             double lo = Math.fma(x, v[i], -hi);
@@ -244,7 +295,6 @@ public final class JavaKernel implements WeightedAvgKernel {
                 }
             }
         }
-        Pass pass = new Pass();
         pass.sumW1 = sumW1;
         pass.sumW2 = sumW2;
         pass.sumH1 = sumH1;
@@ -256,7 +306,6 @@ public final class JavaKernel implements WeightedAvgKernel {
         pass.leastProduct = leastH;
         pass.heldWeights = heldWeights;
         pass.heldProducts = heldProducts;
-        return pass;
     }
 
     private static boolean isNonFinite(long bits) {

@@ -169,7 +169,7 @@ class CarryTest {
         double[] c = nativeKernel.result(state);
         assertSameDouble(reference.totalWeight(), c[0], label + " [wavg_result total]");
         assertSameCAverage(reference.average(), c[1], label + " [wavg_result average]");
-        for (WeightedAvgKernel kernel : new WeightedAvgKernel[] {JavaKernel.INSTANCE, nativeKernel}) {
+        for (WeightedAvgKernel kernel : new WeightedAvgKernel[] {JavaKernel.INSTANCE, JavaKernel.SCALAR, nativeKernel}) {
             long[] normalized = state.clone();
             kernel.normalize(normalized);
             assertEquals(0, ExactReference.digitsValue(normalized, WEIGHT_DIGITS, DIGITS, BIAS_BITS)

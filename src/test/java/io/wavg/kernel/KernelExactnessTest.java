@@ -41,7 +41,7 @@ class KernelExactnessTest {
             weights[i] = pairs[2 * i];
             values[i] = pairs[2 * i + 1];
         }
-        for (WeightedAvgKernel kernel : new WeightedAvgKernel[] {JavaKernel.INSTANCE, nativeKernel}) {
+        for (WeightedAvgKernel kernel : new WeightedAvgKernel[] {JavaKernel.INSTANCE, JavaKernel.SCALAR, nativeKernel}) {
             long[] byPairs = TestKernels.stateOf(kernel, pairs, n);
             long[] byColumns = StateLayout.newState();
             kernel.addColumns(byColumns, weights, values, null, null, n);

@@ -58,7 +58,7 @@ class NonFiniteTest {
         long[] byJava = TestKernels.stateOf(JavaKernel.INSTANCE, pairs, n);
         long[] nat = TestKernels.stateOf(nativeKernel, pairs, n);
         TestKernels.assertSameState(byJava, nat, label + ": states");
-        for (WeightedAvgKernel kernel : new WeightedAvgKernel[] {JavaKernel.INSTANCE, nativeKernel}) {
+        for (WeightedAvgKernel kernel : new WeightedAvgKernel[] {JavaKernel.INSTANCE, JavaKernel.SCALAR, nativeKernel}) {
             WeightedSum sum = TestKernels.sumOf(kernel, byJava);
             assertEquals(n, sum.count(), label);
             assertSameDouble(total, sum.totalWeight(), label + " [" + kernel.name() + "] total");

@@ -58,7 +58,7 @@ class SpeculationTest {
             }
             String label = disruption + " at " + at;
             if (disruption.equals("NaN") || disruption.equals("infinity")) {
-                // no exact reference for these: the Java kernel, a second implementation, is the comparison
+                // no exact reference for these: the scalar Java kernel, a second implementation, is the comparison
                 double[] weights = new double[n];
                 double[] values = new double[n];
                 for (int i = 0; i < n; i++) {
@@ -66,10 +66,12 @@ class SpeculationTest {
                     values[i] = data[2 * i + 1];
                 }
                 long[] expected = StateLayout.newState();
-                JavaKernel.INSTANCE.addColumns(expected, weights, values, null, null, n);
-                long[] actual = StateLayout.newState();
-                TestKernels.nativeKernel().addColumns(actual, weights, values, null, null, n);
-                TestKernels.assertSameState(expected, actual, label);
+                JavaKernel.SCALAR.addColumns(expected, weights, values, null, null, n);
+                for (WeightedAvgKernel kernel : new WeightedAvgKernel[] {JavaKernel.INSTANCE, TestKernels.nativeKernel()}) {
+                    long[] actual = StateLayout.newState();
+                    kernel.addColumns(actual, weights, values, null, null, n);
+                    TestKernels.assertSameState(expected, actual, label + " [" + kernel.name() + "]");
+                }
             } else {
                 KernelExactnessTest.assertExact(label, data);
             }
