@@ -77,6 +77,52 @@ public final class ChunkStream extends InputStream {
         return slice;
     }
 
+    /**
+     * Up to {@code max} of the next bytes, at least one, as a little-endian view valid until the next
+     * read from this stream: what the window holds, or else what a fresh read into the empty window
+     * brings, so nothing is moved and the bytes stay in the core's cache for whoever reads them next.
+     */
+    public ByteBuffer takeSome(int max) throws IOException {
+        if (!window.hasRemaining()) {
+            if (filePosition >= end) {
+                throw new EOFException("column chunk ends within a page");
+            }
+            window.clear();
+            int want = (int) Math.min(window.capacity(), end - filePosition);
+            window.limit(want);
+            source.readFully(window, filePosition);
+            filePosition += want;
+            bytesRead += want;
+            window.flip();
+        }
+        int n = Math.min(max, window.remaining());
+        ByteBuffer slice = window.slice(window.position(), n).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        window.position(window.position() + n);
+        return slice;
+    }
+
+    /** The file offset of the next unread byte. */
+    public long position() {
+        return filePosition - window.remaining();
+    }
+
+    /**
+     * Goes back (or on) to a file offset inside the chunk: within the window if it still holds that
+     * offset's byte, else by dropping the window.
+     */
+    public void seek(long offset) {
+        if (offset > end) {
+            throw new IllegalArgumentException("offset " + offset + " lies past the column chunk");
+        }
+        long windowStart = filePosition - window.limit();
+        if (offset >= windowStart && offset <= filePosition) {
+            window.position((int) (offset - windowStart));
+            return;
+        }
+        window.clear().limit(0);
+        filePosition = offset;
+    }
+
     public void skipBytes(int n) throws IOException {
         int buffered = Math.min(n, window.remaining());
         window.position(window.position() + buffered);

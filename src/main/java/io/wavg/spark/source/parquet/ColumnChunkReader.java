@@ -34,14 +34,17 @@ import org.apache.spark.unsafe.types.UTF8String;
  * Streams one column chunk page by page into Spark column vectors, or hands out runs of PLAIN doubles
  * where they lie in the decompressed page. Only the page being decoded is held, compressed and
  * decompressed, in direct buffers freed on close, so memory does not grow with the chunk or the row
- * group. Handles data pages v1 and v2, PLAIN and dictionary encodings (others through parquet-column's
- * decoders), optional columns, and every codec parquet-hadoop has.
+ * group; pages of PLAIN doubles without NULLs, uncompressed or snappy literals, are not even held
+ * whole ({@link StreamedDoubles}). Handles data pages v1 and v2, PLAIN and dictionary encodings (others
+ * through parquet-column's decoders), optional columns, and every codec parquet-hadoop has.
  */
 public final class ColumnChunkReader implements Closeable {
     private final ChunkStream in;
     private final ColumnDescriptor column;
     private final PrimitiveTypeName physical;
     private final PageDecompressor decompressor;
+    private final CompressionCodecName codec;
+    private final ByteBuffer joined = DirectBuffers.allocate(StreamedDoubles.JOINED).limit(0); // across a split
     private final DataType sparkType;
     private final String file;
     private final int maxDefinition;
@@ -54,6 +57,9 @@ public final class ColumnChunkReader implements Closeable {
     private LevelReader definitions; // null when the page has no NULL
     private ValuesReader values;       // for encodings without a bulk route
     private ByteBuffer plainValues;    // PLAIN fixed-width values, little-endian, read in bulk
+    private StreamedDoubles streamed;  // PLAIN doubles read where they lie in the file's bytes
+    private int streamedSize;          // the streamed page's compressed and uncompressed sizes
+    private int streamedUncompressedSize;
     private int[] levels = new int[0];
     private Object scratch;            // typed copy of a run of PLAIN values on their way to a vector
 
@@ -67,6 +73,7 @@ public final class ColumnChunkReader implements Closeable {
         this.column = column;
         this.physical = column.getPrimitiveType().getPrimitiveTypeName();
         this.decompressor = new PageDecompressor(codec, fallback);
+        this.codec = codec;
         this.sparkType = sparkType;
         this.file = file;
         this.maxDefinition = column.getMaxDefinitionLevel();
@@ -107,8 +114,16 @@ public final class ColumnChunkReader implements Closeable {
         } catch (IOException | RuntimeException e) {
             throw failure(e);
         }
-        return physical == PrimitiveTypeName.DOUBLE && plainValues != null && definitions == null
-                ? valuesLeftInPage : 0;
+        if (physical != PrimitiveTypeName.DOUBLE || definitions != null) {
+            return 0;
+        }
+        if (streamed != null) {
+            int ahead = streamedAhead();
+            if (streamed != null) {
+                return Math.min(ahead, valuesLeftInPage);
+            }
+        }
+        return plainValues != null ? valuesLeftInPage : 0;
     }
 
     /**
@@ -124,8 +139,11 @@ public final class ColumnChunkReader implements Closeable {
             return ByteBuffer.allocate(0).order(ByteOrder.LITTLE_ENDIAN);
         }
         try {
-            ByteBuffer run = plainValues.slice(plainValues.position(), 8 * n).order(ByteOrder.LITTLE_ENDIAN);
-            plainValues.position(plainValues.position() + 8 * n);
+            ByteBuffer run = streamed != null ? streamed.take(n)
+                    : plainValues.slice(plainValues.position(), 8 * n).order(ByteOrder.LITTLE_ENDIAN);
+            if (streamed == null) {
+                plainValues.position(plainValues.position() + 8 * n);
+            }
             consumed(n);
             return run;
         } catch (IndexOutOfBoundsException e) {
@@ -150,6 +168,7 @@ public final class ColumnChunkReader implements Closeable {
 
     @Override
     public void close() throws IOException {
+        DirectBuffers.free(joined);
         decompressor.close();
         in.close();
     }
@@ -157,6 +176,10 @@ public final class ColumnChunkReader implements Closeable {
     // ---- pages ---------------------------------------------------------------------------------------
 
     private boolean nextDataPage() throws IOException {
+        if (streamed != null) {
+            streamed.finish();
+            streamed = null;
+        }
         while (valuesLeftInChunk > 0) {
             PageHeader header = Util.readPageHeader(in);
             switch (header.getType()) {
@@ -188,12 +211,16 @@ public final class ColumnChunkReader implements Closeable {
 
     private void startPageV1(PageHeader header) throws IOException {
         DataPageHeader page = header.getData_page_header();
+        valuesLeftInPage = page.getNum_values();
+        definitions = null;
+        Encoding encoding = Encoding.valueOf(page.getEncoding().name());
+        if (startStreamed(encoding, header.getCompressed_page_size(), header.getUncompressed_page_size(), true)) {
+            return;
+        }
         ByteBuffer data = decompressor.decompress(in.take(header.getCompressed_page_size()),
                 header.getUncompressed_page_size());
         notePeak();
         ByteBufferInputStream stream = ByteBufferInputStream.wrap(data);
-        valuesLeftInPage = page.getNum_values();
-        definitions = null;
         if (maxDefinition > 0) {
             Encoding levelEncoding = Encoding.valueOf(page.getDefinition_level_encoding().name());
             int levelBytes = levelEncoding == Encoding.RLE ? allPresentLevelBytes(data, valuesLeftInPage) : -1;
@@ -205,7 +232,56 @@ public final class ColumnChunkReader implements Closeable {
                 definitions = reader::readInteger;
             }
         }
-        startValues(Encoding.valueOf(page.getEncoding().name()), stream);
+        startValues(encoding, stream);
+    }
+
+    /**
+     * Starts streaming the page's values where that is possible: PLAIN doubles, uncompressed or snappy,
+     * a v1 page's definition levels saying no value is NULL. Otherwise leaves the stream where it was.
+     */
+    private boolean startStreamed(Encoding encoding, int compressedSize, int uncompressedSize, boolean levelsInside)
+            throws IOException {
+        plainValues = null;
+        values = null;
+        streamed = null;
+        if (encoding != Encoding.PLAIN || physical != PrimitiveTypeName.DOUBLE
+                || codec != CompressionCodecName.SNAPPY && codec != CompressionCodecName.UNCOMPRESSED) {
+            return false;
+        }
+        StreamedDoubles page = StreamedDoubles.start(in, codec == CompressionCodecName.SNAPPY, compressedSize,
+                uncompressedSize, joined);
+        if (page == null) {
+            return false;
+        }
+        int levelBytes = levelsInside && maxDefinition > 0 ? allPresentLevelBytes(page.head(), valuesLeftInPage) : 0;
+        if (levelBytes < 0 || !page.skip(levelBytes)) {
+            in.seek(page.start());
+            return false;
+        }
+        streamed = page;
+        streamedSize = compressedSize;
+        streamedUncompressedSize = uncompressedSize;
+        notePeak();
+        return true;
+    }
+
+    /** Whole doubles ahead of the streamed page; if it holds more than literals, decompresses it instead. */
+    private int streamedAhead() {
+        try {
+            int ahead = streamed.ahead(valuesLeftInPage);
+            if (ahead > 0) {
+                return ahead;
+            }
+            long offset = streamed.offset();
+            in.seek(streamed.start());
+            streamed = null;
+            ByteBuffer data = decompressor.decompress(in.take(streamedSize), streamedUncompressedSize);
+            notePeak();
+            plainValues = data.slice((int) offset, data.limit() - (int) offset).order(ByteOrder.LITTLE_ENDIAN);
+            return 0;
+        } catch (IOException e) {
+            throw failure(e);
+        }
     }
 
     /**
@@ -241,15 +317,10 @@ public final class ColumnChunkReader implements Closeable {
         DataPageHeaderV2 page = header.getData_page_header_v2();
         int repetitionBytes = page.getRepetition_levels_byte_length();
         int levelBytes = repetitionBytes + page.getDefinition_levels_byte_length();
-        ByteBuffer raw = in.take(header.getCompressed_page_size());
         // levels are never compressed; keep them on the heap since the values may reuse the buffer
+        ByteBuffer levels = in.take(levelBytes);
         byte[] definitionLevels = new byte[page.getDefinition_levels_byte_length()];
-        raw.get(repetitionBytes, definitionLevels);
-        ByteBuffer data = raw.slice(levelBytes, raw.limit() - levelBytes);
-        if (!page.isSetIs_compressed() || page.isIs_compressed()) {
-            data = decompressor.decompress(data, header.getUncompressed_page_size() - levelBytes);
-        }
-        notePeak();
+        levels.get(repetitionBytes, definitionLevels);
         valuesLeftInPage = page.getNum_values();
         definitions = null;
         if (maxDefinition > 0 && page.getNum_nulls() != 0) {
@@ -258,7 +329,20 @@ public final class ColumnChunkReader implements Closeable {
                     ByteBufferInputStream.wrap(ByteBuffer.wrap(definitionLevels)));
             definitions = decoder::readInt;
         }
-        startValues(Encoding.valueOf(page.getEncoding().name()), ByteBufferInputStream.wrap(data));
+        Encoding encoding = Encoding.valueOf(page.getEncoding().name());
+        boolean compressed = !page.isSetIs_compressed() || page.isIs_compressed();
+        int dataSize = header.getCompressed_page_size() - levelBytes;
+        int uncompressedSize = header.getUncompressed_page_size() - levelBytes;
+        if (definitions == null && (compressed || codec == CompressionCodecName.UNCOMPRESSED)
+                && startStreamed(encoding, dataSize, uncompressedSize, false)) {
+            return;
+        }
+        ByteBuffer data = in.take(dataSize);
+        if (compressed) {
+            data = decompressor.decompress(data, uncompressedSize);
+        }
+        notePeak();
+        startValues(encoding, ByteBufferInputStream.wrap(data));
     }
 
     private void startValues(Encoding encoding, ByteBufferInputStream stream) throws IOException {
@@ -322,6 +406,20 @@ public final class ColumnChunkReader implements Closeable {
 
     /** n non-null values at offset: in bulk from PLAIN bytes, else one by one. */
     private void putValues(WritableColumnVector out, int offset, int n) throws IOException {
+        while (streamed != null && n > 0) {
+            int run = Math.min(n, streamedAhead());
+            if (run > 0) {
+                double[] copy = scratch instanceof double[] d && d.length >= run ? d : new double[run];
+                streamed.take(run).asDoubleBuffer().get(copy, 0, run);
+                out.putDoubles(offset, run, copy, 0);
+                scratch = copy;
+                offset += run;
+                n -= run;
+            }
+        }
+        if (n == 0) {
+            return;
+        }
         if (plainValues == null) {
             for (int i = offset; i < offset + n; i++) {
                 putValue(out, i);
