@@ -374,10 +374,11 @@ AVX2 static void levels_avx2(int64_t *digits, const double *w, const double *v, 
  * - each lane's level-1 sum starts at its sigma, so one addition both cuts x to the level's quantum and
  *   sums the part (ReproBLAS's indexed sum): the part is what the sum moved by, exactly, as the sum stays
  *   in its binade while the bounds hold;
- * - nothing may fall below level 2: a |w| of at least 2^-1.5 times level 2's sigma has no bit below level
- *   2's quantum, and neither do hi and lo where the same holds for |hi| (lo's lowest bit is at least
- *   2^-105 |hi|, and lo's level 2 sits 53 bits below hi's). Level 2 is then an addition that cannot
- *   round. A block with a smaller magnitude, a zero included, takes the careful route.
+ * - nothing may fall below level 2: a |w| of at least level 2's sigma / 1.5 (a power of two, 2^t) has no
+ *   bit below level 2's quantum 2^(t-52), and neither do hi and lo where the same holds for |hi| (lo's
+ *   lowest bit is at least 2^(e-105), e the exponent of hi, and lo's level 2 sits 53 bits below hi's).
+ *   Level 2 is then an addition that cannot round. A block with a smaller magnitude, a zero included,
+ *   takes the careful route.
  * The digits are untouched unless it returns 1; *max_w and *max_hi get the block's largest |w| and
  * |w * v|. The doubles are read from any alignment, in host byte order.
  */
@@ -542,8 +543,9 @@ static int add_fast_block(int64_t *state, const double *w, const double *v, size
 #endif
         bounds_scalar(w, v, n, &max_w, &max_v);
     if (g) {
-        /* after a block outside the fast range (max -1) the next one guesses afresh */
+        /* after a block outside the fast range (max -1) the next ones take this route too, then guess afresh */
         remember(g, max_w, max_w * max_v);
+        g->pause = max_w < 0.0 ? PAUSE_AFTER_FAILURE : g->pause;
     }
     if (max_w < 0.0) {
         return 0;

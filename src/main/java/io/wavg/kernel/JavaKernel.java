@@ -61,9 +61,16 @@ public final class JavaKernel implements WeightedAvgKernel {
         this.name = name;
     }
 
-    /** The module must be checked first: VectorExtraction cannot even be loaded without it. */
+    /**
+     * The module must be checked first: VectorExtraction cannot even be loaded without it. Should it fail
+     * to set up all the same, the scalar pass serves.
+     */
     private static boolean vectorApiUsable() {
-        return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent() && VectorExtraction.worthwhile();
+        try {
+            return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent() && VectorExtraction.worthwhile();
+        } catch (LinkageError | RuntimeException e) {
+            return false;
+        }
     }
 
     @Override

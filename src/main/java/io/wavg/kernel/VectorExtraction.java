@@ -22,13 +22,15 @@ import jdk.incubator.vector.VectorSpecies;
  * <li>each lane's level-1 accumulator starts at the level's sigma, so adding x to it both cuts x to the
  *     level's quantum and sums the part (ReproBLAS's indexed sum): the part is the accumulator's change;
  * <li>nothing may fall below level 2, instead of holding what does: a weight whose magnitude is at least
- *     2^-1.5 times level 2's sigma has no bit below level 2's quantum, and neither do hi and lo where the
- *     same holds for |hi| (lo's lowest bit is at least 2^-105 |hi|, level 2 of lo sits 53 bits below
- *     hi's). Level 2 is then one addition that cannot round. A block with a smaller magnitude, a zero
- *     among them, is refused, and the caller takes the scalar pass.
+ *     level 2's sigma / 1.5 (a power of two, 2^t) has no bit below level 2's quantum 2^(t-52), and
+ *     neither do hi and lo where the same holds for |hi| (lo's lowest bit is at least 2^(e-105), e the
+ *     exponent of hi; level 2 of lo sits 53 bits below hi's). Level 2 is then one addition that cannot
+ *     round. A block with a smaller magnitude, a zero among them, is refused, and the caller takes the
+ *     scalar pass.
  * </ul>
- * Magnitudes are compared as integer bits: cheaper than floating max and min, and a NaN's bits exceed
- * any finite magnitude's, so it fails the caller's bound check.
+ * Magnitudes are compared as integer bits, cheaper than floating max and min. A NaN fails either way:
+ * its bits exceed any finite magnitude's (or, sign kept, read as negative and fail the least-magnitude
+ * check), and it leaves a NaN in the level sums.
  */
 final class VectorExtraction {
     private static final VectorSpecies<Double> DOUBLES = DoubleVector.SPECIES_PREFERRED;

@@ -71,6 +71,26 @@ class PageRunsTest {
             }
         }
         assertEquals(expected, read, "every value, in order, through runs alone");
+        // and through vectors, in batches that span several pieces and a page's end
+        List<Double> decoded = new ArrayList<>();
+        OnHeapColumnVector vector = new OnHeapColumnVector(4096, DataTypes.DoubleType);
+        try {
+            for (int block = 0; block < footer.getBlocks().size(); block++) {
+                ColumnChunkMetaData chunk = footer.getBlocks().get(block).getColumns().get(0);
+                try (ColumnChunkReader reader = open(file, schema, chunk)) {
+                    int n;
+                    while ((n = reader.read(vector, 4096)) > 0) {
+                        for (int i = 0; i < n; i++) {
+                            decoded.add(vector.getDouble(i));
+                        }
+                        vector.reset();
+                    }
+                }
+            }
+        } finally {
+            vector.close();
+        }
+        assertEquals(expected, decoded, "every value, in order, through vectors");
         // random doubles do not compress: snappy stores them as literals, read in place a piece at a time,
         // cut where a literal or a read ends
         assertTrue(read.size() / runs >= StreamedDoubles.PIECE / 8 / 4, runs + " runs: about a piece each");
@@ -186,6 +206,54 @@ class PageRunsTest {
             }
             assertEquals(expected, read, "every value, in order, " + (byRuns ? "through runs" : "through vectors"));
         }
+    }
+
+    /**
+     * One snappy page of 8,292 random doubles after 7 bytes of levels: snappy's 64 KB literal ends inside
+     * the 8,192nd double, 100 doubles before the page's end. Gathering across that split must stop at
+     * the page's end, whether the values go out as runs or, in one call, into a vector.
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+    void aDoubleSplitNearThePageEndIsJoinedFromThatPageOnly(boolean byRuns) throws IOException {
+        MessageType schema = MessageTypeParser.parseMessageType("message m { optional double x; }");
+        SimpleGroupFactory factory = new SimpleGroupFactory(schema);
+        java.util.Random random = new java.util.Random(3);
+        List<Group> rows = new ArrayList<>();
+        List<Double> expected = new ArrayList<>();
+        for (int i = 0; i < 8_292; i++) {
+            double x = random.nextDouble();
+            rows.add(factory.newGroup().append("x", x));
+            expected.add(x);
+        }
+        Path file = dir.resolve("split-near-end-" + byRuns + ".parquet");
+        SourceTestSupport.writeGroups(file, schema, rows, b -> b.withWriterVersion(WriterVersion.PARQUET_1_0)
+                .withCompressionCodec(CompressionCodecName.SNAPPY).withDictionaryEncoding(false)
+                .withPageSize(1 << 20).withRowGroupSize(1L << 30));
+        ParquetMetadata footer = SourceTestSupport.footer(file);
+        ColumnChunkMetaData chunk = footer.getBlocks().get(0).getColumns().get(0);
+        List<Double> read = new ArrayList<>();
+        OnHeapColumnVector vector = new OnHeapColumnVector(8_292, DataTypes.DoubleType);
+        try (ColumnChunkReader reader = open(file, footer.getFileMetaData().getSchema(), chunk)) {
+            if (byRuns) {
+                int ahead;
+                while ((ahead = reader.plainDoublesAhead()) > 0) {
+                    ByteBuffer run = reader.takePlainDoubles(ahead);
+                    for (int i = 0; i < ahead; i++) {
+                        read.add(run.getDouble(8 * i));
+                    }
+                }
+            } else {
+                int n = reader.read(vector, 8_292);
+                for (int i = 0; i < n; i++) {
+                    read.add(vector.getDouble(i));
+                }
+            }
+            assertEquals(chunk.getTotalSize(), reader.bytesRead(), "read in place, once");
+        } finally {
+            vector.close();
+        }
+        assertEquals(expected, read);
     }
 
     private static ColumnChunkReader open(Path file, MessageType schema, ColumnChunkMetaData chunk) throws IOException {

@@ -126,6 +126,9 @@ public final class ChunkStream extends InputStream {
     public void skipBytes(int n) throws IOException {
         int buffered = Math.min(n, window.remaining());
         window.position(window.position() + buffered);
+        if (n > buffered) {
+            window.clear().limit(0); // the window no longer holds what lies before filePosition
+        }
         filePosition += n - buffered;
         if (filePosition > end) {
             throw new EOFException("column chunk ends " + (filePosition - end) + " bytes early");

@@ -120,7 +120,7 @@ public final class ColumnChunkReader implements Closeable {
         if (streamed != null) {
             int ahead = streamedAhead();
             if (streamed != null) {
-                return Math.min(ahead, valuesLeftInPage);
+                return ahead;
             }
         }
         return plainValues != null ? valuesLeftInPage : 0;
@@ -214,7 +214,9 @@ public final class ColumnChunkReader implements Closeable {
         valuesLeftInPage = page.getNum_values();
         definitions = null;
         Encoding encoding = Encoding.valueOf(page.getEncoding().name());
-        if (startStreamed(encoding, header.getCompressed_page_size(), header.getUncompressed_page_size(), true)) {
+        Encoding levelEncoding = Encoding.valueOf(page.getDefinition_level_encoding().name());
+        if ((maxDefinition == 0 || levelEncoding == Encoding.RLE)
+                && startStreamed(encoding, header.getCompressed_page_size(), header.getUncompressed_page_size(), true)) {
             return;
         }
         ByteBuffer data = decompressor.decompress(in.take(header.getCompressed_page_size()),
@@ -222,7 +224,6 @@ public final class ColumnChunkReader implements Closeable {
         notePeak();
         ByteBufferInputStream stream = ByteBufferInputStream.wrap(data);
         if (maxDefinition > 0) {
-            Encoding levelEncoding = Encoding.valueOf(page.getDefinition_level_encoding().name());
             int levelBytes = levelEncoding == Encoding.RLE ? allPresentLevelBytes(data, valuesLeftInPage) : -1;
             if (levelBytes >= 0) {
                 stream.skipFully(levelBytes);
@@ -237,7 +238,8 @@ public final class ColumnChunkReader implements Closeable {
 
     /**
      * Starts streaming the page's values where that is possible: PLAIN doubles, uncompressed or snappy,
-     * a v1 page's definition levels saying no value is NULL. Otherwise leaves the stream where it was.
+     * a v1 page's RLE definition levels (levelsInside) saying no value is NULL. Otherwise leaves the
+     * stream where it was.
      */
     private boolean startStreamed(Encoding encoding, int compressedSize, int uncompressedSize, boolean levelsInside)
             throws IOException {
@@ -249,7 +251,7 @@ public final class ColumnChunkReader implements Closeable {
             return false;
         }
         StreamedDoubles page = StreamedDoubles.start(in, codec == CompressionCodecName.SNAPPY, compressedSize,
-                uncompressedSize, joined);
+                uncompressedSize, valuesLeftInPage, joined);
         if (page == null) {
             return false;
         }
@@ -268,7 +270,7 @@ public final class ColumnChunkReader implements Closeable {
     /** Whole doubles ahead of the streamed page; if it holds more than literals, decompresses it instead. */
     private int streamedAhead() {
         try {
-            int ahead = streamed.ahead(valuesLeftInPage);
+            int ahead = streamed.ahead();
             if (ahead > 0) {
                 return ahead;
             }
@@ -279,7 +281,7 @@ public final class ColumnChunkReader implements Closeable {
             notePeak();
             plainValues = data.slice((int) offset, data.limit() - (int) offset).order(ByteOrder.LITTLE_ENDIAN);
             return 0;
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             throw failure(e);
         }
     }

@@ -29,29 +29,31 @@ public final class StreamedDoubles {
     private long literalLeft; // bytes of the current literal still in the file
     private ByteBuffer piece = ByteBuffer.allocate(0); // bytes of the current literal not yet handed out
     private long offset; // in the page's uncompressed bytes, of the next byte to hand out
+    private int valuesLeft;
 
-    private StreamedDoubles(ChunkStream in, boolean snappy, long compressedSize, ByteBuffer joined) {
+    private StreamedDoubles(ChunkStream in, boolean snappy, long compressedSize, int values, ByteBuffer joined) {
         this.in = in;
         this.snappy = snappy;
         this.start = in.position();
         this.end = start + compressedSize;
+        this.valuesLeft = values;
         this.joined = joined;
         joined.clear().limit(0);
         this.literalLeft = snappy ? 0 : compressedSize;
     }
 
     /**
-     * Starts on a page whose bytes come next in {@code in}; null, with {@code in} back at the page's
-     * start, if a snappy page does not begin with a long literal (half a piece, or half the page if
-     * that is less): compressible data, which would soon need decompressing anyway.
-     * {@code joined}: {@link #JOINED} direct bytes to reuse.
+     * Starts on a page of {@code values} doubles whose bytes come next in {@code in}; null, with
+     * {@code in} back at the page's start, if a snappy page does not begin with a long literal (half a
+     * piece, or half the page if that is less): compressible data, which would soon need decompressing
+     * anyway. {@code joined}: {@link #JOINED} direct bytes to reuse.
      */
     static StreamedDoubles start(ChunkStream in, boolean snappy, int compressedSize, int uncompressedSize,
-                                 ByteBuffer joined) throws IOException {
-        if (compressedSize == 0) {
+                                 int values, ByteBuffer joined) throws IOException {
+        if (values == 0 || uncompressedSize == 0) {
             return null;
         }
-        StreamedDoubles page = new StreamedDoubles(in, snappy, compressedSize, joined);
+        StreamedDoubles page = new StreamedDoubles(in, snappy, compressedSize, values, joined);
         if (snappy) {
             long length = page.varint(5);
             if (length != uncompressedSize) {
@@ -82,10 +84,10 @@ public final class StreamedDoubles {
     }
 
     /**
-     * How many whole doubles lie ahead in one place, at least 1 and at most {@code left} where a double
-     * is split; 0 if the page holds something other than literals from here on.
+     * How many whole doubles lie ahead in one place, at least 1 while the page has any; 0 if the page
+     * holds something other than literals from here on.
      */
-    int ahead(int left) throws IOException {
+    int ahead() throws IOException {
         if (joined.hasRemaining()) {
             return joined.remaining() / 8;
         }
@@ -93,9 +95,9 @@ public final class StreamedDoubles {
             return 0;
         }
         if (piece.remaining() >= 8) {
-            return piece.remaining() / 8;
+            return Math.min(piece.remaining() / 8, valuesLeft);
         }
-        joined.clear().limit(8 * Math.min(left, JOINED / 8));
+        joined.clear().limit(8 * Math.min(valuesLeft, JOINED / 8));
         while (joined.hasRemaining()) {
             if (!piece.hasRemaining() && !loadPiece()) {
                 joined.limit(0);
@@ -112,6 +114,7 @@ public final class StreamedDoubles {
     /** The next {@code n <= ahead()} doubles, little-endian, valid until the next call on the stream. */
     ByteBuffer take(int n) {
         offset += 8L * n;
+        valuesLeft -= n;
         ByteBuffer from = joined.hasRemaining() ? joined : piece;
         ByteBuffer run = from.slice(from.position(), 8 * n).order(java.nio.ByteOrder.LITTLE_ENDIAN);
         from.position(from.position() + 8 * n);
