@@ -135,7 +135,8 @@ public final class EndToEndBenchmark {
                     Double.toString(exact), exactFrom, Long.toString(ulps)));
             csvRows.add(csvRow);
         }
-        System.out.printf("%n%,d rows, %s, local[2], median of %d runs after a warm-up%n", rows, data, runs);
+        System.out.printf("%n%,d rows, %s, local[2], median of %d rounds (each times every engine once) after a warm-up%n", rows, data,
+                runs);
         System.out.println("speed = Spark built-in time / engine time (higher is faster); "
                 + "ulps = distance from the exact result (" + exactFrom + ": " + exact + ")");
         printTable(new String[] {"engine", "seconds", "rows/s", "speed", "result", "ulps"}, table);
@@ -176,7 +177,7 @@ public final class EndToEndBenchmark {
                     Double.toString(t.result()), "", "", ""));
             csvRows.add(csvRow);
         }
-        System.out.printf("%n%,d rows, GROUP BY %,d keys, %s, local[2], median of %d runs after a warm-up%n", rows,
+        System.out.printf("%n%,d rows, GROUP BY %,d keys, %s, local[2], median of %d rounds after a warm-up%n", rows,
                 keys, data, runs);
         System.out.println("speed = Spark built-in time / engine time; result = sum of the per-key averages");
         printTable(new String[] {"engine", "seconds", "rows/s", "speed", "result"}, table);
@@ -186,18 +187,14 @@ public final class EndToEndBenchmark {
     /** One engine's median time over the timed runs, its speed against Spark built-in, and its answer. */
     private record Timed(String engine, double seconds, double speed, double result) {}
 
-    /** Times the engines in order; spark_builtin, when among them, comes first and is the speed anchor. */
+    /** Times the engines round by round; spark_builtin, when among them, is the speed anchor. */
     private static List<Timed> timeEach(Map<String, Callable<Double>> engines, int runs) throws Exception {
+        Map<String, Measurement> measured = Measurement.interleaved(engines, runs);
+        double builtInSeconds = measured.containsKey("spark_builtin")
+                ? measured.get("spark_builtin").medianSeconds() : Double.NaN;
         List<Timed> timed = new ArrayList<>();
-        double builtInSeconds = Double.NaN;
-        for (Map.Entry<String, Callable<Double>> engine : engines.entrySet()) {
-            Measurement m = Measurement.of(engine.getValue(), runs);
-            double seconds = m.medianSeconds();
-            if (engine.getKey().equals("spark_builtin")) {
-                builtInSeconds = seconds;
-            }
-            timed.add(new Timed(engine.getKey(), seconds, builtInSeconds / seconds, m.result()));
-        }
+        measured.forEach((engine, m) -> timed.add(new Timed(engine, m.medianSeconds(),
+                builtInSeconds / m.medianSeconds(), m.result())));
         return timed;
     }
 
