@@ -47,7 +47,8 @@ public final class Report {
             Map.entry("wavg_columnar_naive_kernel", "columnar path, naive C kernel"),
             Map.entry("udaf_aggregator", "typed Aggregator (functions.udaf)"),
             Map.entry("duckdb", "DuckDB weighted_avg, 2 threads"),
-            Map.entry("javaKernel", "exact Java kernel"),
+            Map.entry("javaKernel", "exact Java kernel (SIMD lanes)"),
+            Map.entry("javaKernelScalar", "exact Java kernel without SIMD"),
             Map.entry("nativeKernel", "exact native kernel via jnr-ffi"),
             Map.entry("naiveDoubleSum", "naive Java double sum"),
             Map.entry("plainSum", "plain sum of both arrays (bandwidth)"));
