@@ -88,12 +88,7 @@ public final class ChunkStream extends InputStream {
                 throw new EOFException("column chunk ends within a page");
             }
             window.clear();
-            int want = (int) Math.min(window.capacity(), end - filePosition);
-            window.limit(want);
-            source.readFully(window, filePosition);
-            filePosition += want;
-            bytesRead += want;
-            window.flip();
+            readIntoWindow();
         }
         int n = Math.min(max, window.remaining());
         ByteBuffer slice = window.slice(window.position(), n).order(java.nio.ByteOrder.LITTLE_ENDIAN);
@@ -181,6 +176,11 @@ public final class ChunkStream extends InputStream {
         } else {
             window.compact();
         }
+        readIntoWindow();
+    }
+
+    /** Fills the window from its position on with the chunk's next bytes, then flips it for reading. */
+    private void readIntoWindow() throws IOException {
         int want = (int) Math.min(window.remaining(), end - filePosition);
         window.limit(window.position() + want);
         source.readFully(window, filePosition);

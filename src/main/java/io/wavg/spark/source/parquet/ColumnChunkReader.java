@@ -411,10 +411,7 @@ public final class ColumnChunkReader implements Closeable {
         while (streamed != null && n > 0) {
             int run = Math.min(n, streamedAhead());
             if (run > 0) {
-                double[] copy = scratch instanceof double[] d && d.length >= run ? d : new double[run];
-                streamed.take(run).asDoubleBuffer().get(copy, 0, run);
-                out.putDoubles(offset, run, copy, 0);
-                scratch = copy;
+                putDoubles(out, offset, streamed.take(run), run);
                 offset += run;
                 n -= run;
             }
@@ -430,10 +427,7 @@ public final class ColumnChunkReader implements Closeable {
         }
         switch (physical) {
             case DOUBLE -> {
-                double[] copy = scratch instanceof double[] d && d.length >= n ? d : new double[n];
-                plainValues.asDoubleBuffer().get(copy, 0, n);
-                out.putDoubles(offset, n, copy, 0);
-                scratch = copy;
+                putDoubles(out, offset, plainValues, n);
                 plainValues.position(plainValues.position() + 8 * n);
             }
             case INT64 -> {
@@ -458,6 +452,14 @@ public final class ColumnChunkReader implements Closeable {
                 plainValues.position(plainValues.position() + 4 * n);
             }
         }
+    }
+
+    /** n little-endian doubles from the source's position on (which stays) into the vector at offset. */
+    private void putDoubles(WritableColumnVector out, int offset, ByteBuffer source, int n) {
+        double[] copy = scratch instanceof double[] d && d.length >= n ? d : new double[n];
+        source.asDoubleBuffer().get(copy, 0, n);
+        out.putDoubles(offset, n, copy, 0);
+        scratch = copy;
     }
 
     private void putInts(WritableColumnVector out, int offset, int n, int[] ints) {
