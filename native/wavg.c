@@ -639,8 +639,9 @@ void wavg_add_le_columns(int64_t *state, const void *weights, const void *values
         size_t chunk = n - done < BLOCK ? n - done : BLOCK;
         int speculate = 1;
 #if defined(HAVE_AVX2_ROUTE)
-        /* x86 is little-endian: the speculative pass reads the bytes where they lie, at any alignment */
-        reserve(state, 2 * (int64_t)chunk + 6);
+        /* x86 is little-endian: the speculative pass reads the bytes where they lie, at any alignment;
+           all it adds to the digits are the six level sums */
+        reserve(state, 6);
         if (add_speculated_block(state, w + 8 * done, v + 8 * done, chunk, &g)) {
             state[W_COUNT] += (int64_t)chunk;
             continue;
