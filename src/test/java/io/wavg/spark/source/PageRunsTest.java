@@ -62,9 +62,7 @@ class PageRunsTest {
                 int ahead;
                 while ((ahead = reader.plainDoublesAhead()) > 0) {
                     ByteBuffer run = reader.takePlainDoubles(ahead);
-                    for (int i = 0; i < ahead; i++) {
-                        read.add(run.getDouble(8 * i));
-                    }
+                    addRun(read, run, ahead);
                     runs++;
                 }
                 assertEquals(0, reader.read(new OnHeapColumnVector(1, DataTypes.DoubleType), 1), "nothing left");
@@ -80,9 +78,7 @@ class PageRunsTest {
                 try (ColumnChunkReader reader = open(file, schema, chunk)) {
                     int n;
                     while ((n = reader.read(vector, 4096)) > 0) {
-                        for (int i = 0; i < n; i++) {
-                            decoded.add(vector.getDouble(i));
-                        }
+                        addVector(decoded, vector, n);
                         vector.reset();
                     }
                 }
@@ -132,9 +128,7 @@ class PageRunsTest {
                 if (ahead > 0) {
                     int take = Math.min(ahead, 777); // runs need not be whole pages
                     ByteBuffer run = reader.takePlainDoubles(take);
-                    for (int i = 0; i < take; i++) {
-                        read.add(run.getDouble(8 * i));
-                    }
+                    addRun(read, run, take);
                     runValues += take;
                 } else {
                     vector.reset();
@@ -187,16 +181,12 @@ class PageRunsTest {
                     int ahead = byRuns ? reader.plainDoublesAhead() : 0;
                     if (ahead > 0) {
                         ByteBuffer run = reader.takePlainDoubles(ahead);
-                        for (int i = 0; i < ahead; i++) {
-                            read.add(run.getDouble(8 * i));
-                        }
+                        addRun(read, run, ahead);
                     } else {
                         vector.reset();
                         int n = reader.read(vector, 1000);
                         assertTrue(n > 0, "values left after " + read.size());
-                        for (int i = 0; i < n; i++) {
-                            read.add(vector.getDouble(i));
-                        }
+                        addVector(read, vector, n);
                     }
                 }
                 assertTrue(reader.bytesRead() > chunk.getTotalSize(), "some page began in place, then was read "
@@ -239,21 +229,30 @@ class PageRunsTest {
                 int ahead;
                 while ((ahead = reader.plainDoublesAhead()) > 0) {
                     ByteBuffer run = reader.takePlainDoubles(ahead);
-                    for (int i = 0; i < ahead; i++) {
-                        read.add(run.getDouble(8 * i));
-                    }
+                    addRun(read, run, ahead);
                 }
             } else {
                 int n = reader.read(vector, 8_292);
-                for (int i = 0; i < n; i++) {
-                    read.add(vector.getDouble(i));
-                }
+                addVector(read, vector, n);
             }
             assertEquals(chunk.getTotalSize(), reader.bytesRead(), "read in place, once");
         } finally {
             vector.close();
         }
         assertEquals(expected, read);
+    }
+
+    private static void addRun(List<Double> read, ByteBuffer run, int n) {
+        for (int i = 0; i < n; i++) {
+            read.add(run.getDouble(8 * i));
+        }
+    }
+
+    /** The vector's first n values; none may be NULL. */
+    private static void addVector(List<Double> read, OnHeapColumnVector vector, int n) {
+        for (int i = 0; i < n; i++) {
+            read.add(vector.getDouble(i));
+        }
     }
 
     private static ColumnChunkReader open(Path file, MessageType schema, ColumnChunkMetaData chunk) throws IOException {
