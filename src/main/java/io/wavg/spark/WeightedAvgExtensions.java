@@ -13,7 +13,7 @@ import org.apache.spark.sql.internal.SQLConf;
 import io.wavg.kernel.KernelChoice;
 import io.wavg.spark.columnar.ColumnarWeightedAvgRule;
 import io.wavg.spark.source.PushDownWeightedAvg;
-import io.wavg.spark.source.PushedGroupByStrategy;
+import io.wavg.spark.source.PushedAggregateStrategy;
 import scala.Function1;
 import scala.Tuple3;
 import scala.collection.immutable.Seq;
@@ -34,7 +34,7 @@ public final class WeightedAvgExtensions implements SparkSessionExtensionsProvid
         }
         extensions.injectColumnar(ColumnarWeightedAvgRule::new);
         extensions.injectPreCBORule(PushDownWeightedAvg::new); // after V2 scan pushdown has built the scan
-        extensions.injectPlannerStrategy(session -> new PushedGroupByStrategy());
+        extensions.injectPlannerStrategy(session -> new PushedAggregateStrategy());
         return BoxedUnit.UNIT;
     }
 

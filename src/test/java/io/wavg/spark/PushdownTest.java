@@ -111,6 +111,39 @@ class PushdownTest {
         assertNotNullPushed("SELECT weighted_avg(v, w) FROM pushed WHERE k < 20 AND v > 0");
     }
 
+    @Test
+    void aGlobalAggregateMergesTheScansStatesWithoutAShuffleHoweverItsRowIsTaken() {
+        String sql = "SELECT weighted_avg(v, w) * 2 AS twice, weighted_avg_stats(v, w) AS stats FROM $t";
+        Dataset<Row> pushed = SparkTestSession.get().sql(sql.replace("$t", "pushed"));
+        List<Row> expected = rows(sql.replace("$t", "spark_parquet"));
+        assertEquals(expected.toString(), pushed.collectAsList().toString());
+        SparkPlan plan = pushed.queryExecution().executedPlan();
+        assertTrue(plan instanceof io.wavg.spark.source.PushedGlobalAggregateExec, plan::toString);
+        List<SparkPlan> nodes = new java.util.ArrayList<>();
+        flatten(plan, nodes);
+        assertFalse(nodes.stream().anyMatch(n -> n instanceof org.apache.spark.sql.execution.exchange.Exchange),
+                plan::toString);
+        assertTrue(pushed.queryExecution().explainString(org.apache.spark.sql.execution.SimpleMode$.MODULE$)
+                .contains("PushedGlobalAggregate functions=[weighted_avg_merge(wavg_state_0"), plan::toString);
+        // first() and tail() take it through a limit, toLocalIterator through an iterator, a parent
+        // operator and rdd() through the one-partition shuffle
+        assertEquals(expected.get(0).toString(), pushed.first().toString());
+        assertEquals(expected.toString(), Arrays.asList((Row[]) pushed.tail(1)).toString());
+        List<Row> iterated = new java.util.ArrayList<>();
+        pushed.toLocalIterator().forEachRemaining(iterated::add);
+        assertEquals(expected.toString(), iterated.toString());
+        assertEquals(expected.toString(), pushed.where("twice IS NOT NULL").collectAsList().toString());
+        assertEquals(expected.toString(), pushed.javaRDD().collect().toString());
+        assertEquals(1, pushed.javaRDD().getNumPartitions());
+        // as a scalar subquery, and over no row group at all (every row group skipped)
+        assertEquals(rows("SELECT count(*) FROM spark_parquet WHERE v > (SELECT weighted_avg(v, w) FROM spark_parquet)"),
+                rows("SELECT count(*) FROM pushed WHERE v > (SELECT weighted_avg(v, w) FROM pushed)"));
+        Dataset<Row> none = SparkTestSession.get().sql("SELECT weighted_avg(v, w) AS a FROM pushed WHERE k > 1000");
+        assertEquals("[[null]]", none.collectAsList().toString());
+        assertEquals("[[null]]", none.javaRDD().collect().toString());
+        assertEquals("[[null]]", none.where("a IS NULL").collectAsList().toString());
+    }
+
     private static void assertNotNullPushed(String sql) {
         assertTrue(pushedScan(sql) != null, "pushed: " + sql);
     }

@@ -25,19 +25,18 @@ import scala.collection.immutable.Seq;
 import scala.jdk.javaapi.CollectionConverters;
 
 /**
- * Plans the GROUP BY over a pushed scan as a single final aggregate. The scan already emits one
- * partial state per group and task, exactly what Spark's partial aggregate would make, so that step
- * (which with many groups falls back to sorting every row it gets) is left out: the states are
- * shuffled by key and merged once.
+ * Plans the aggregate over a pushed scan, which already emits one partial state per group and task,
+ * exactly what Spark's partial aggregate would make, so that step (which with many groups falls back
+ * to sorting every row it gets) is left out. With GROUP BY the states are shuffled by key and merged
+ * once; without, {@link PushedGlobalAggregateExec} merges them.
  */
-public final class PushedGroupByStrategy extends SparkStrategy {
+public final class PushedAggregateStrategy extends SparkStrategy {
 
     @Override
     public Seq<SparkPlan> apply(LogicalPlan plan) {
-        if (!(plan instanceof Aggregate aggregate) || aggregate.groupingExpressions().isEmpty()
+        if (!(plan instanceof Aggregate aggregate)
                 || !(aggregate.child() instanceof DataSourceV2ScanRelation relation)
-                || !(relation.scan() instanceof PushedAggregateScan)
-                || !SQLConf.get().useObjectHashAggregation()) {
+                || !(relation.scan() instanceof PushedAggregateScan)) {
             return none();
         }
         Option<Tuple4<Seq<NamedExpression>, Seq<AggregateExpression>, Seq<NamedExpression>, LogicalPlan>> parts =
@@ -47,6 +46,18 @@ public final class PushedGroupByStrategy extends SparkStrategy {
         }
         List<NamedExpression> grouping = CollectionConverters.asJava(parts.get()._1());
         List<AggregateExpression> aggregates = CollectionConverters.asJava(parts.get()._2());
+        for (AggregateExpression call : aggregates) {
+            if (!(call.aggregateFunction() instanceof MergeWeightedAvg merge) || call.isDistinct()
+                    || call.filter().isDefined() || !(merge.children().head() instanceof Attribute)) {
+                return none();
+            }
+        }
+        if (grouping.isEmpty()) {
+            return seq(List.of(new PushedGlobalAggregateExec(parts.get()._2(), parts.get()._3(), planLater(relation))));
+        }
+        if (!SQLConf.get().useObjectHashAggregation()) {
+            return none();
+        }
         List<NamedExpression> childColumns = new ArrayList<>();
         List<Attribute> groupingAttributes = new ArrayList<>();
         for (NamedExpression key : grouping) {
@@ -60,11 +71,8 @@ public final class PushedGroupByStrategy extends SparkStrategy {
         List<AggregateExpression> merges = new ArrayList<>();
         List<Attribute> mergeResults = new ArrayList<>();
         for (AggregateExpression call : aggregates) {
-            if (!(call.aggregateFunction() instanceof MergeWeightedAvg merge) || call.isDistinct()
-                    || call.filter().isDefined() || !(merge.children().head() instanceof Attribute state)) {
-                return none();
-            }
-            childColumns.add(state);
+            MergeWeightedAvg merge = (MergeWeightedAvg) call.aggregateFunction();
+            childColumns.add((Attribute) merge.children().head());
             AggregateExpression merged = new AggregateExpression(merge, Final$.MODULE$, false, Option.empty(),
                     call.resultId());
             merges.add(merged);
