@@ -72,3 +72,18 @@ def test_bad_argument_is_reported_by_name(spark):
     with pytest.raises(Exception) as error:
         df.agg(F.expr("weighted_avg(label, weight)")).collect()
     assert "weighted_avg" in str(error.value) and "label" in str(error.value)
+
+
+def test_pushed_global_result_is_collected_in_the_scans_job(spark, tmp_path):
+    rows = [((-1) ** k * 2.0 ** (k % 9 - 4) * (k + 1), k * 0.25 - 7.0) for k in range(3000)]
+    path = str(tmp_path / "pushed")
+    spark.createDataFrame(rows, "weight double, value double").repartition(3).write.parquet(path)
+    df = spark.read.format("wavg_parquet").load(path).agg(F.expr("weighted_avg(value, weight)"))
+    spark.sparkContext.setJobGroup("pushed-collect", "counting jobs")
+    try:
+        got = df.collect()[0][0]
+        # the per-task states are merged on the driver: no shuffle, no second job
+        assert len(spark.sparkContext.statusTracker().getJobIdsForGroup("pushed-collect")) == 1
+    finally:
+        spark.sparkContext.setLocalProperty("spark.jobGroup.id", None)
+    assert got == exact(rows)

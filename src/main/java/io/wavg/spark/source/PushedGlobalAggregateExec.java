@@ -10,6 +10,7 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.rdd.RDD;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.Attribute;
+import org.apache.spark.sql.catalyst.expressions.AttributeSet;
 import org.apache.spark.sql.catalyst.expressions.BoundReference;
 import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
@@ -23,6 +24,7 @@ import org.apache.spark.sql.types.DataTypes;
 
 import io.wavg.spark.MergeWeightedAvg;
 import io.wavg.spark.WeightedAvgBuffer;
+import scala.Tuple2;
 import scala.collection.immutable.IndexedSeq;
 import scala.collection.immutable.Seq;
 import scala.jdk.javaapi.CollectionConverters;
@@ -59,6 +61,16 @@ public final class PushedGlobalAggregateExec extends SparkPlan {
         return CollectionConverters.asScala(output).toSeq();
     }
 
+    /** The merges' results, which the result expressions read. */
+    @Override
+    public AttributeSet producedAttributes() {
+        List<Expression> results = new ArrayList<>();
+        for (AggregateExpression call : CollectionConverters.asJava(merges)) {
+            results.add(call.resultAttribute());
+        }
+        return AttributeSet.apply(CollectionConverters.asScala(results));
+    }
+
     @Override
     public Partitioning outputPartitioning() {
         return SinglePartition$.MODULE$;
@@ -88,10 +100,13 @@ public final class PushedGlobalAggregateExec extends SparkPlan {
                 .rdd();
     }
 
+    /** As {@link SparkPlan#executeQuery} runs any execute: subqueries in the result expressions are ready. */
     @Override
     public InternalRow[] executeCollect() {
-        Merger merger = merger();
-        return new InternalRow[] {merger.finish(partialStates(merger).collect().iterator())};
+        return executeQuery(() -> {
+            Merger merger = merger();
+            return new InternalRow[] {merger.finish(partialStates(merger).collect().iterator())};
+        });
     }
 
     @Override
@@ -107,6 +122,12 @@ public final class PushedGlobalAggregateExec extends SparkPlan {
     @Override
     public scala.collection.Iterator<InternalRow> executeToIterator() {
         return CollectionConverters.asScala(List.of(executeCollect()).iterator());
+    }
+
+    /** What a broadcast of this row collects. */
+    @Override
+    public Tuple2<Object, scala.collection.Iterator<InternalRow>> executeCollectIterator() {
+        return new Tuple2<>(1L, executeToIterator());
     }
 
     /** Each partition's states merged into one serialized state per function. */
