@@ -157,7 +157,8 @@ public final class PushDownWeightedAvg extends Rule<LogicalPlan> {
         return plan;
     }
 
-    private static int indexOf(Expression expression, List<Attribute> columns) {
+    /** Where a column reference stands among the columns; -1 for any other expression. */
+    static int indexOf(Expression expression, List<Attribute> columns) {
         if (!(expression instanceof AttributeReference reference)) {
             return -1;
         }

@@ -142,12 +142,7 @@ public final class PushedGlobalAggregateExec extends SparkPlan {
         for (AggregateExpression call : CollectionConverters.asJava(merges)) {
             MergeWeightedAvg merge = (MergeWeightedAvg) call.aggregateFunction();
             Attribute state = (Attribute) merge.children().head();
-            int ordinal = -1;
-            for (int i = 0; i < columns.size(); i++) {
-                if (columns.get(i).exprId().equals(state.exprId())) {
-                    ordinal = i;
-                }
-            }
+            int ordinal = PushDownWeightedAvg.indexOf(state, columns);
             if (ordinal < 0) {
                 throw new IllegalStateException("state column " + state + " is not in " + columns);
             }
