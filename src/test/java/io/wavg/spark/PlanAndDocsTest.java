@@ -34,19 +34,25 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.wavg.spark.columnar.ColumnarWeightedAvgExec;
 import io.wavg.spark.columnar.ColumnarWeightedAvgRule;
+import io.wavg.spark.source.PushDownWeightedAvg;
 
 import scala.jdk.javaapi.CollectionConverters;
 
-/** The physical plan aggregates partially before the shuffle; DESCRIBE FUNCTION documents both functions. */
+/**
+ * Spark's generic path (pushdown into the scan off) aggregates partially before the shuffle; DESCRIBE
+ * FUNCTION documents both functions.
+ */
 class PlanAndDocsTest {
     @TempDir
     static Path dir;
 
     private static SparkSession spark;
+    private static SparkTestSession.ConfScope genericPath;
 
     @BeforeAll
     static void writeParquet() {
         spark = SparkTestSession.get();
+        genericPath = SparkTestSession.withConf(PushDownWeightedAvg.ENABLED_KEY, "false");
         String path = dir.resolve("plan").toString();
         TestData.frame(TestData.adversarial(3, 2000, 5)).repartition(3).write().parquet(path);
         spark.read().parquet(path).createOrReplaceTempView("plan_data");
@@ -55,6 +61,7 @@ class PlanAndDocsTest {
     @AfterAll
     static void dropView() {
         spark.catalog().dropTempView("plan_data");
+        genericPath.close();
     }
 
     // ---- plan ----------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 package io.wavg.spark.source;
 
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -7,11 +8,17 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Collectors;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.BlockLocation;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.metadata.BlockMetaData;
@@ -20,11 +27,14 @@ import org.apache.parquet.hadoop.metadata.ParquetMetadata;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.Type;
 import org.apache.parquet.column.statistics.Statistics;
 import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DecimalType;
 import org.apache.spark.sql.types.StructField;
@@ -34,15 +44,36 @@ import org.apache.spark.util.SerializableConfiguration;
 
 import io.wavg.spark.source.parquet.SparkTypes;
 import io.wavg.spark.source.parquet.UnsupportedParquetException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The files behind a table, their footers and the schema they share, read once on the driver. Files
  * may lack columns others have (read as NULL) but must agree on the type of every column they share.
  */
 public final class ParquetFiles {
-    /** One Parquet file and its footer. */
-    /** A file's footer, its Spark schema and where its bytes are stored (for task placement). */
-    public record Footer(String path, ParquetMetadata metadata, StructType schema, BlockLocation[] blocks) {
+    private static final Logger LOG = LoggerFactory.getLogger(ParquetFiles.class);
+    /**
+     * A file's footer, the Spark types of its columns, where its bytes are stored (for task placement)
+     * and the values of the table's partition columns for it.
+     *
+     * @param schema          the file's columns under the table's names, with the types the file holds
+     * @param columnNames     the table's name of each column in {@code schema} to the file's own name
+     * @param partitionValues the values of the partition columns a scan reads, in its order
+     */
+    public record Footer(String path, ParquetMetadata metadata, StructType schema, BlockLocation[] blocks,
+                         Map<String, String> columnNames, InternalRow partitionValues) {
+
+        /** A file read as it is: its own column names, no partition columns. */
+        Footer(String path, ParquetMetadata metadata, StructType schema, BlockLocation[] blocks) {
+            this(path, metadata, schema, blocks, identityNames(schema), EMPTY_ROW);
+        }
+
+        /** The chunk of the table's column in a row group, or null when the file lacks the column. */
+        ColumnChunkMetaData chunk(BlockMetaData block, String column) {
+            String name = columnNames.get(column);
+            return name == null ? null : ParquetFiles.chunk(block, name);
+        }
 
         /**
          * The hosts holding most of {@code [start, start + length)} of the file, the best first: where a
@@ -74,6 +105,17 @@ public final class ParquetFiles {
                 .limit(3).map(Map.Entry::getKey).toArray(String[]::new);
     }
 
+    private static final InternalRow EMPTY_ROW = new GenericInternalRow(0);
+
+    private static Map<String, String> identityNames(StructType schema) {
+        Map<String, String> names = new HashMap<>();
+        for (String name : schema.fieldNames()) {
+            names.put(name, name);
+        }
+        return names;
+    }
+
+    private final String name;
     private final String location;
     private final SerializableConfiguration hadoopConf;
     private Broadcast<SerializableConfiguration> broadcastConf;
@@ -81,8 +123,9 @@ public final class ParquetFiles {
     private final List<Footer> footers;
     private final StructType schema;
 
-    private ParquetFiles(String location, SerializableConfiguration hadoopConf, List<Footer> footers,
+    private ParquetFiles(String name, String location, SerializableConfiguration hadoopConf, List<Footer> footers,
                          StructType schema) {
+        this.name = name;
         this.location = location;
         this.hadoopConf = hadoopConf;
         this.footers = footers;
@@ -124,7 +167,8 @@ public final class ParquetFiles {
         if (footers.isEmpty()) {
             throw new IllegalArgumentException(WeightedAvgParquetSource.NAME + ": no Parquet files under " + location);
         }
-        return new ParquetFiles(location, new SerializableConfiguration(conf), footers, merge(footers));
+        return new ParquetFiles(WeightedAvgParquetSource.NAME, location, new SerializableConfiguration(conf), footers,
+                merge(footers));
     }
 
     /**
@@ -172,22 +216,131 @@ public final class ParquetFiles {
     }
 
     /**
-     * The row group's chunks of the columns of {@code schema} that the file has, for its partition.
+     * The row group's chunks of the columns of {@code schema}, for its partition: one entry per column,
+     * null where the file lacks it.
      */
-    static List<RowGroupPartition.Chunk> chunks(ParquetMetadata footer, BlockMetaData block, StructType schema) {
-        MessageType fileSchema = footer.getFileMetaData().getSchema();
+    static List<RowGroupPartition.Chunk> chunks(Footer footer, BlockMetaData block, StructType schema) {
+        MessageType fileSchema = footer.metadata().getFileMetaData().getSchema();
         List<RowGroupPartition.Chunk> chunks = new ArrayList<>();
         for (StructField field : schema.fields()) {
-            ColumnChunkMetaData chunk = chunk(block, field.name());
-            if (chunk != null) {
-                ColumnDescriptor column = fileSchema.getColumnDescription(new String[] {field.name()});
-                chunks.add(new RowGroupPartition.Chunk(field.name(), column.getPrimitiveType().getPrimitiveTypeName().name(),
-                        column.getPrimitiveType().getTypeLength(), column.getMaxDefinitionLevel(),
-                        column.getMaxRepetitionLevel(), chunk.getStartingPos(), chunk.getTotalSize(),
-                        chunk.getValueCount(), chunk.getCodec().name()));
+            ColumnChunkMetaData chunk = footer.chunk(block, field.name());
+            if (chunk == null) {
+                chunks.add(null);
+                continue;
             }
+            String fileName = footer.columnNames().get(field.name());
+            ColumnDescriptor column = fileSchema.getColumnDescription(new String[] {fileName});
+            chunks.add(new RowGroupPartition.Chunk(fileName, footer.schema().apply(field.name()).dataType(),
+                    column.getPrimitiveType().getPrimitiveTypeName().name(), column.getPrimitiveType().getTypeLength(),
+                    column.getMaxDefinitionLevel(), column.getMaxRepetitionLevel(), chunk.getStartingPos(),
+                    chunk.getTotalSize(), chunk.getValueCount(), chunk.getCodec().name()));
         }
         return chunks;
+    }
+
+    /** A data file that Spark's listing found, with the values of the partition columns a scan reads. */
+    record ListedFile(FileStatus status, InternalRow partitionValues) {}
+
+    /**
+     * The files Spark listed for a table, with their footers (read in parallel: one round trip each).
+     * Columns are looked up under the table's names, ignoring case unless {@code caseSensitive}, and
+     * typed as each file holds them; the caller compares those types with the table's.
+     *
+     * @param readColumns    the data columns a scan reads; no other column of a file is looked at
+     * @param ignoreCorrupt  skip a file whose footer cannot be read, as Spark's ignoreCorruptFiles does
+     * @param ignoreMissing  skip a file deleted since it was listed, as Spark's ignoreMissingFiles does
+     * @throws UnsupportedParquetException naming file and column, for a read column the page reader
+     *                                     cannot decode or that matches several of a file's columns
+     */
+    static ParquetFiles listed(String name, String location, Configuration conf, List<ListedFile> files,
+                               StructType dataSchema, StructType readColumns, boolean caseSensitive,
+                               boolean ignoreCorrupt, boolean ignoreMissing) {
+        int threads = Math.max(1, Math.min(16, files.size()));
+        ExecutorService pool = Executors.newFixedThreadPool(threads, task -> {
+            Thread thread = new Thread(task, "wavg-footers");
+            thread.setDaemon(true);
+            return thread;
+        });
+        try {
+            List<Future<Footer>> reads = new ArrayList<>();
+            for (ListedFile file : files) {
+                reads.add(pool.submit(() -> listedFooter(file, conf, readColumns, caseSensitive, ignoreCorrupt,
+                        ignoreMissing)));
+            }
+            List<Footer> footers = new ArrayList<>();
+            for (Future<Footer> read : reads) {
+                Footer footer = read.get();
+                if (footer != null) {
+                    footers.add(footer);
+                }
+            }
+            return new ParquetFiles(name, location, new SerializableConfiguration(conf), footers, dataSchema);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while reading Parquet footers of " + location, e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException failure) {
+                throw failure;
+            }
+            throw new IllegalStateException(e.getCause());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** The footer of a listed file; null for a file Spark's options say to skip. */
+    private static Footer listedFooter(ListedFile file, Configuration conf, StructType readColumns,
+                                       boolean caseSensitive, boolean ignoreCorrupt, boolean ignoreMissing) {
+        FileStatus status = file.status();
+        String path = status.getPath().toString();
+        ParquetMetadata metadata;
+        BlockLocation[] blocks;
+        try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromStatus(status, conf))) {
+            metadata = reader.getFooter();
+            blocks = status instanceof LocatedFileStatus located ? located.getBlockLocations()
+                    : status.getPath().getFileSystem(conf).getFileBlockLocations(status, 0, status.getLen());
+        } catch (FileNotFoundException e) {
+            if (ignoreMissing) {
+                LOG.warn("Skipped missing file {} (ignoreMissingFiles)", path);
+                return null;
+            }
+            throw new UncheckedIOException("Parquet file " + path + " was listed but no longer exists", e);
+        } catch (IOException | RuntimeException e) {
+            if (ignoreCorrupt) {
+                LOG.warn("Skipped corrupt file {} (ignoreCorruptFiles): {}", path, e.toString());
+                return null;
+            }
+            throw new IllegalArgumentException(path + " is not a readable Parquet file: " + e.getMessage(), e);
+        }
+        MessageType fileSchema = metadata.getFileMetaData().getSchema();
+        StructType schema = new StructType();
+        Map<String, String> names = new HashMap<>();
+        for (StructField column : readColumns.fields()) {
+            List<Type> matches = fileSchema.getFields().stream().filter(f -> caseSensitive
+                    ? f.getName().equals(column.name()) : f.getName().equalsIgnoreCase(column.name())).toList();
+            if (matches.size() > 1) {
+                throw new UnsupportedParquetException(path, column.name(), "matches several columns of the file ("
+                        + matches.stream().map(Type::getName).collect(Collectors.joining(", "))
+                        + ") when case is ignored");
+            }
+            if (matches.isEmpty()) {
+                continue; // read as NULL, as Spark does for a column a file lacks
+            }
+            Type field = matches.get(0);
+            if (!field.isPrimitive() || field.isRepetition(Type.Repetition.REPEATED)) {
+                throw new UnsupportedParquetException(path, field.getName(), "is nested or repeated");
+            }
+            schema = schema.add(column.name(), SparkTypes.typeOf(field.asPrimitiveType(), path),
+                    !field.isRepetition(Type.Repetition.REQUIRED));
+            names.put(column.name(), field.getName());
+        }
+        InternalRow partitionValues = file.partitionValues() == null ? EMPTY_ROW : file.partitionValues();
+        return new Footer(path, metadata, schema, blocks, names, partitionValues);
+    }
+
+    /** What scans of these files are called in EXPLAIN: the source's name. */
+    public String name() {
+        return name;
     }
 
     public String location() {

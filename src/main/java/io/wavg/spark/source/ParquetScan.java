@@ -41,7 +41,7 @@ public final class ParquetScan implements Scan, Batch {
 
     @Override
     public String description() {
-        return WeightedAvgParquetSource.NAME + " " + files.location() + " [" + String.join(", ", readSchema.fieldNames())
+        return files.name() + " " + files.location() + " [" + String.join(", ", readSchema.fieldNames())
                 + "] PushedFilters: " + Arrays.stream(filters).map(Filter::toString).collect(Collectors.joining(", ", "[", "]"));
     }
 
@@ -65,10 +65,11 @@ public final class ParquetScan implements Scan, Batch {
                     if (block.getRowCount() == 0) {
                         continue;
                     }
-                    if (Arrays.stream(filters).allMatch(f -> RowGroupFilter.mightMatch(f, block))) {
+                    if (Arrays.stream(filters).allMatch(f -> RowGroupFilter.mightMatch(f, footer, block))) {
                         partitions.add(new RowGroupPartition(footer.path(), i, block.getRowCount(),
-                                ParquetFiles.chunks(footer.metadata(), block, readSchema),
-                                footer.hostsOf(block.getStartingPos(), block.getCompressedSize())));
+                                ParquetFiles.chunks(footer, block, readSchema),
+                                footer.hostsOf(block.getStartingPos(), block.getCompressedSize()),
+                                footer.partitionValues()));
                     } else {
                         skippedRowGroups++;
                     }

@@ -23,7 +23,7 @@ public final class ParquetTable implements SupportsRead {
 
     @Override
     public String name() {
-        return WeightedAvgParquetSource.NAME + " " + files.location();
+        return files.name() + " " + files.location();
     }
 
     @Override

@@ -7,7 +7,6 @@ import java.util.Map;
 import org.apache.parquet.column.statistics.Statistics;
 import org.apache.parquet.hadoop.metadata.BlockMetaData;
 import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
-import org.apache.parquet.hadoop.metadata.ParquetMetadata;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.expressions.Attribute;
 import org.apache.spark.sql.connector.read.Batch;
@@ -62,9 +61,9 @@ public final class PushedAggregateScan implements Scan, Batch {
      */
     @Override
     public InputPartition[] planInputPartitions() {
-        Map<String, ParquetMetadata> footers = new HashMap<>();
+        Map<String, ParquetFiles.Footer> footers = new HashMap<>();
         for (ParquetFiles.Footer footer : files.footers()) {
-            footers.put(footer.path(), footer.metadata());
+            footers.put(footer.path(), footer);
         }
         int cores = SparkSession.active().sparkContext().defaultParallelism();
         return RowGroupBundle.pack(rows.rowGroups(), cores).stream()
@@ -73,15 +72,16 @@ public final class PushedAggregateScan implements Scan, Batch {
     }
 
     /** Per pushed column, the largest magnitude its statistics allow over the bundle's row groups. */
-    private double[] magnitudeBounds(List<RowGroupPartition> bundle, Map<String, ParquetMetadata> footers) {
+    private double[] magnitudeBounds(List<RowGroupPartition> bundle, Map<String, ParquetFiles.Footer> footers) {
         List<Attribute> columns = aggregation.columns();
         double[] bounds = new double[columns.size()];
         for (RowGroupPartition rowGroup : bundle) {
-            BlockMetaData block = footers.get(rowGroup.path()).getBlocks().get(rowGroup.rowGroup());
+            ParquetFiles.Footer footer = footers.get(rowGroup.path());
+            BlockMetaData block = footer.metadata().getBlocks().get(rowGroup.rowGroup());
             for (int c = 0; c < bounds.length; c++) {
                 Attribute column = columns.get(c);
                 // Math.max keeps a NaN: one row group without statistics leaves the bound unknown
-                bounds[c] = Math.max(bounds[c], ParquetFiles.magnitudeBound(ParquetFiles.chunk(block, column.name()),
+                bounds[c] = Math.max(bounds[c], ParquetFiles.magnitudeBound(footer.chunk(block, column.name()),
                         column.dataType()));
             }
         }
@@ -89,17 +89,17 @@ public final class PushedAggregateScan implements Scan, Batch {
     }
 
     /** {min, max} of a single integral GROUP BY key over the bundle, or null when unknown. */
-    private long[] keyRange(List<RowGroupPartition> bundle, Map<String, ParquetMetadata> footers) {
+    private long[] keyRange(List<RowGroupPartition> bundle, Map<String, ParquetFiles.Footer> footers) {
         if (aggregation.groups().length != 1) {
             return null;
         }
         String key = aggregation.columns().get(aggregation.groups()[0]).name();
         long[] range = null;
         for (RowGroupPartition rowGroup : bundle) {
-            BlockMetaData block = footers.get(rowGroup.path()).getBlocks().get(rowGroup.rowGroup());
-            ColumnChunkMetaData chunk = ParquetFiles.chunk(block, key);
+            ParquetFiles.Footer footer = footers.get(rowGroup.path());
+            ColumnChunkMetaData chunk = footer.chunk(footer.metadata().getBlocks().get(rowGroup.rowGroup()), key);
             if (chunk == null || chunk.getValueCount() == 0) {
-                continue; // only NULL keys here, which need no range
+                continue; // only NULL keys here, which need no range (a partition column has no chunk: no range)
             }
             Statistics<?> stats = chunk.getStatistics();
             if (stats == null || stats.isEmpty() || !stats.hasNonNullValue()

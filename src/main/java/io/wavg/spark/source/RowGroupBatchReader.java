@@ -14,7 +14,11 @@ import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.hadoop.metadata.ParquetMetadata;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.apache.spark.sql.connector.read.PartitionReader;
+import org.apache.hadoop.fs.BlockLocation;
+import org.apache.spark.sql.execution.vectorized.ColumnVectorUtils;
+import org.apache.spark.sql.execution.vectorized.ConstantColumnVector;
 import org.apache.spark.sql.execution.vectorized.OnHeapColumnVector;
+import org.apache.spark.sql.execution.vectorized.WritableColumnVector;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.vectorized.ColumnVector;
@@ -25,6 +29,7 @@ import io.wavg.spark.source.metrics.PeakBufferBytes;
 import io.wavg.spark.source.metrics.RowsRead;
 import io.wavg.spark.source.parquet.ChunkStream;
 import io.wavg.spark.source.parquet.ColumnChunkReader;
+import io.wavg.spark.source.parquet.SparkTypes;
 import org.apache.spark.sql.connector.metric.CustomTaskMetric;
 
 /**
@@ -36,33 +41,45 @@ final class RowGroupBatchReader implements PartitionReader<ColumnarBatch> {
 
     private final RowGroupPartition partition;
     private final CodecFactory codecs;
-    private final ColumnChunkReader[] readers; // null where the file lacks the column
-    private final OnHeapColumnVector[] vectors;
+    private final ColumnChunkReader[] readers; // null where the file lacks the column, and for partition columns
+    private final WritableColumnVector[] vectors; // null for partition columns
     private final ColumnarBatch batch;
     private final StructType schema;
     private long rowsLeft;
     private long rowsRead;
 
+    /**
+     * @param schema the columns of the batches: the row group's data columns, then any partition
+     *               columns (constant, from the partition's values)
+     */
     RowGroupBatchReader(RowGroupPartition partition, StructType schema, Configuration conf) {
         this.partition = partition;
         this.codecs = new CodecFactory(conf, 0);
         this.readers = new ColumnChunkReader[schema.size()];
         this.schema = schema;
-        this.vectors = OnHeapColumnVector.allocateColumns(BATCH_ROWS, schema);
-        this.batch = new ColumnarBatch(vectors);
+        this.vectors = new WritableColumnVector[schema.size()];
+        ColumnVector[] columns = new ColumnVector[schema.size()];
         this.rowsLeft = partition.rows();
         try {
             Path path = new Path(partition.path());
             List<RowGroupPartition.Chunk> chunks = partition.chunks();
             if (chunks == null) {
                 ParquetMetadata footer = footer(path, conf);
-                chunks = ParquetFiles.chunks(footer, footer.getBlocks().get(partition.rowGroup()), schema);
+                chunks = ParquetFiles.chunks(new ParquetFiles.Footer(partition.path(), footer,
+                        SparkTypes.schemaOf(footer.getFileMetaData().getSchema(), partition.path()), new BlockLocation[0]),
+                        footer.getBlocks().get(partition.rowGroup()), schema);
             }
             StructField[] fields = schema.fields();
             for (int c = 0; c < fields.length; c++) {
-                String name = fields[c].name();
-                RowGroupPartition.Chunk chunk = chunks.stream().filter(k -> k.column().equals(name)).findFirst()
-                        .orElse(null);
+                if (c >= chunks.size()) {
+                    ConstantColumnVector constant = new ConstantColumnVector(BATCH_ROWS, fields[c].dataType());
+                    ColumnVectorUtils.populate(constant, partition.partitionValues(), c - chunks.size());
+                    columns[c] = constant;
+                    continue;
+                }
+                RowGroupPartition.Chunk chunk = chunks.get(c);
+                vectors[c] = new OnHeapColumnVector(BATCH_ROWS, chunk == null ? fields[c].dataType() : chunk.type());
+                columns[c] = vectors[c];
                 if (chunk == null) {
                     continue; // the file lacks the column: all NULL
                 }
@@ -70,7 +87,7 @@ final class RowGroupBatchReader implements PartitionReader<ColumnarBatch> {
                 ChunkStream bytes = ChunkStream.open(path, conf, chunk.start(), chunk.size());
                 try {
                     readers[c] = new ColumnChunkReader(bytes, chunk.descriptor(), codec, chunk.values(),
-                            () -> codecs.getDecompressor(codec), fields[c].dataType(), partition.path());
+                            () -> codecs.getDecompressor(codec), chunk.type(), partition.path());
                 } catch (RuntimeException | Error e) {
                     try {
                         bytes.close();
@@ -80,6 +97,7 @@ final class RowGroupBatchReader implements PartitionReader<ColumnarBatch> {
                     throw e;
                 }
             }
+            this.batch = new ColumnarBatch(columns);
         } catch (IOException e) {
             UncheckedIOException failure = new UncheckedIOException(WeightedAvgParquetSource.NAME
                     + ": cannot read row group " + partition.rowGroup() + " of " + partition.path() + ": "
@@ -105,6 +123,9 @@ final class RowGroupBatchReader implements PartitionReader<ColumnarBatch> {
         }
         int rows = (int) Math.min(BATCH_ROWS, rowsLeft);
         for (int c = 0; c < vectors.length; c++) {
+            if (vectors[c] == null) {
+                continue; // a partition column: one value for every row
+            }
             vectors[c].reset();
             if (readers[c] == null) {
                 vectors[c].putNulls(0, rows);
@@ -199,7 +220,9 @@ final class RowGroupBatchReader implements PartitionReader<ColumnarBatch> {
             }
         }
         for (ColumnVector vector : vectors) {
-            vector.close();
+            if (vector != null) {
+                vector.close();
+            }
         }
         codecs.release();
         if (!failures.isEmpty()) {

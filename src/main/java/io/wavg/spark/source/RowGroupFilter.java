@@ -50,14 +50,14 @@ final class RowGroupFilter {
     }
 
     /** False only when no row of the row group can pass the filter. */
-    static boolean mightMatch(Filter filter, BlockMetaData block) {
+    static boolean mightMatch(Filter filter, ParquetFiles.Footer footer, BlockMetaData block) {
         if (filter instanceof And and) {
-            return mightMatch(and.left(), block) && mightMatch(and.right(), block);
+            return mightMatch(and.left(), footer, block) && mightMatch(and.right(), footer, block);
         }
         if (filter instanceof Or or) {
-            return mightMatch(or.left(), block) || mightMatch(or.right(), block);
+            return mightMatch(or.left(), footer, block) || mightMatch(or.right(), footer, block);
         }
-        ColumnChunkMetaData chunk = ParquetFiles.chunk(block, filter.references()[0]);
+        ColumnChunkMetaData chunk = footer.chunk(block, filter.references()[0]);
         if (chunk == null) { // the file lacks the column: every value is NULL
             return filter instanceof IsNull;
         }

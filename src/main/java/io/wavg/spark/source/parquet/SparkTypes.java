@@ -29,7 +29,7 @@ public final class SparkTypes {
         return schema;
     }
 
-    static DataType typeOf(PrimitiveType column, String file) {
+    public static DataType typeOf(PrimitiveType column, String file) {
         LogicalTypeAnnotation logical = column.getLogicalTypeAnnotation();
         if (logical instanceof DecimalLogicalTypeAnnotation decimal) {
             return DataTypes.createDecimalType(decimal.getPrecision(), decimal.getScale());
