@@ -38,6 +38,7 @@ class BenchmarkSmokeTest {
     private static final Map<String, Long> MAX_ULPS = Map.of(
             "wavg_columnar", 0L,
             "wavg_pushdown", 0L,
+            "wavg_source_pushdown", 0L,
             "wavg_rows", 0L,
             // exact merge of per-batch naive averages: off by a few ulps at most
             "wavg_columnar_naive_kernel", 64L,
@@ -54,8 +55,8 @@ class BenchmarkSmokeTest {
                 "--data", DATA.toString(), "--report", REPORT.toString());
         assertTrue(endToEnd.contains("| engine "), "no end-to-end table in:\n" + endToEnd);
         List<Map<String, String>> rows = Csv.read(REPORT.resolve(Csv.END_TO_END));
-        Set<String> expectedEngines = new TreeSet<>(Set.of("spark_builtin", "wavg_columnar", "wavg_pushdown", "wavg_rows",
-                "wavg_columnar_naive_kernel", "udaf_aggregator"));
+        Set<String> expectedEngines = new TreeSet<>(Set.of("spark_builtin", "wavg_columnar", "wavg_pushdown",
+                "wavg_source_pushdown", "wavg_rows", "wavg_columnar_naive_kernel", "udaf_aggregator"));
         if (EndToEndBenchmark.duckDbAvailable()) {
             expectedEngines.add("duckdb");
         }

@@ -44,4 +44,26 @@ final class Datasets {
         }
         return path;
     }
+
+    /**
+     * A trades table as a Spark job writes it, with Spark's defaults ({@code partitionBy("day")}, INT96
+     * timestamps, snappy): 20 days of rows in time order, a skewed string symbol out of 3000 (the most
+     * traded take most rows), a double price about a per-symbol level, a bigint quantity and a
+     * timestamp.
+     */
+    static Path trades(Supplier<SparkSession> spark, Path root, long rows) {
+        Path path = root.resolve("trades-" + rows);
+        if (!Files.exists(path.resolve("_SUCCESS"))) {
+            System.out.printf("writing %,d trades to %s%n", rows, path);
+            spark.get().range(0, rows, 1, Math.max(2, (int) (rows / 5_000_000L)))
+                    .selectExpr("id", "CAST(pow(rand(3), 3) * 3000 AS INT) AS s")
+                    .selectExpr("concat('SYM', lpad(CAST(s AS STRING), 4, '0')) AS symbol",
+                            "round(10 + pmod(hash(s), 490) + randn(5) * 0.25, 2) AS price",
+                            "CAST(1 + floor(exp(randn(9) * 1.5 + 4)) AS BIGINT) AS qty",
+                            "timestamp_seconds(1767600000 + CAST(id * 20 * 86400 / " + rows + " AS BIGINT)) AS ts",
+                            "date_add(DATE'2026-01-05', CAST(id * 20 / " + rows + " AS INT)) AS day")
+                    .write().mode("overwrite").partitionBy("day").parquet(path.toString());
+        }
+        return path;
+    }
 }

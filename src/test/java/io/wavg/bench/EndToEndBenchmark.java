@@ -21,6 +21,7 @@ import org.apache.spark.sql.functions;
 import io.wavg.kernel.KernelChoice;
 import io.wavg.spark.WeightedAvgExtensions;
 import io.wavg.spark.columnar.ColumnarWeightedAvgRule;
+import io.wavg.spark.source.PushDownWeightedAvg;
 import scala.Tuple2;
 
 /**
@@ -37,7 +38,8 @@ import scala.Tuple2;
  * after one warm-up, default 5), {@code --only a,b} (engine names), {@code --report DIR} (default
  * target/bench-report), {@code --verify} (the exact result from BigDecimal sums instead of our
  * weighted_avg: independent, but about a microsecond per row), {@code --keys K} (also GROUP BY over a
- * dataset with K distinct keys: built-in, pushdown, generic path and DuckDB).
+ * dataset with K distinct keys: built-in, pushdown, generic path and DuckDB), {@code --trades N} (also
+ * VWAPs over a Spark-written, day-partitioned trades table of N rows, read with spark.read.parquet).
  */
 public final class EndToEndBenchmark {
     private static final List<String> CSV_COLUMNS = List.of("rows", "engine", "runs", "median_seconds",
@@ -53,6 +55,7 @@ public final class EndToEndBenchmark {
         Path reportDir = Csv.DEFAULT_DIR;
         boolean verify = false;
         long keys = 0;
+        long trades = 0;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--rows" -> sizes = Datasets.rowCounts(args[++i]);
@@ -62,6 +65,7 @@ public final class EndToEndBenchmark {
                 case "--report" -> reportDir = Path.of(args[++i]);
                 case "--verify" -> verify = true;
                 case "--keys" -> keys = Long.parseLong(args[++i].replace("_", ""));
+                case "--trades" -> trades = Long.parseLong(args[++i].replace("_", ""));
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
@@ -88,6 +92,9 @@ public final class EndToEndBenchmark {
                     Csv.append(csv, header, measureGrouped(spark, run, keyed, rows, keys, runs, only));
                 }
             }
+            if (trades > 0) {
+                measureTrades(spark, Datasets.trades(() -> spark, Path.of(dataRoot), trades), trades, runs, only);
+            }
             System.out.println("appended to " + csv + "; chart: -Dbench.main=io.wavg.bench.Report");
         } finally {
             spark.stop();
@@ -100,19 +107,22 @@ public final class EndToEndBenchmark {
         spark.read().parquet(data.toString()).createOrReplaceTempView("t");
         spark.read().format("wavg_parquet").load(data.toString()).createOrReplaceTempView("pushed");
         Map<String, Callable<Double>> engines = new LinkedHashMap<>();
-        engines.put("spark_builtin", () -> sparkQuery(spark, "SELECT sum(value * weight) / sum(weight) FROM t", true));
-        engines.put("wavg_columnar", () -> sparkQuery(spark, "SELECT weighted_avg(value, weight) FROM t", true));
-        engines.put("wavg_pushdown", () -> sparkQuery(spark, "SELECT weighted_avg(value, weight) FROM pushed", true));
-        engines.put("wavg_rows", () -> sparkQuery(spark, "SELECT weighted_avg(value, weight) FROM t", false));
+        engines.put("spark_builtin", () -> sparkQuery(spark, "SELECT sum(value * weight) / sum(weight) FROM t", Route.GENERIC));
+        engines.put("wavg_pushdown", () -> sparkQuery(spark, "SELECT weighted_avg(value, weight) FROM parquet.`"
+                + data.toAbsolutePath() + "`", Route.PUSHED));
+        engines.put("wavg_source_pushdown", () -> sparkQuery(spark, "SELECT weighted_avg(value, weight) FROM pushed",
+                Route.PUSHED));
+        engines.put("wavg_columnar", () -> sparkQuery(spark, "SELECT weighted_avg(value, weight) FROM t", Route.GENERIC));
+        engines.put("wavg_rows", () -> sparkQuery(spark, "SELECT weighted_avg(value, weight) FROM t", Route.ROWS));
         engines.put("wavg_columnar_naive_kernel", () -> {
             spark.conf().set(KernelChoice.LIBRARY_KEY, naiveKernel.toString());
             try {
-                return sparkQuery(spark, "SELECT weighted_avg(value, weight) FROM t", true);
+                return sparkQuery(spark, "SELECT weighted_avg(value, weight) FROM t", Route.GENERIC);
             } finally {
                 spark.conf().unset(KernelChoice.LIBRARY_KEY);
             }
         });
-        engines.put("udaf_aggregator", () -> sparkQuery(spark, "SELECT naive_wavg(weight, value) FROM t", true));
+        engines.put("udaf_aggregator", () -> sparkQuery(spark, "SELECT naive_wavg(weight, value) FROM t", Route.GENERIC));
         if (duckDbAvailable()) {
             engines.put("duckdb", () -> duckDb(data, false));
         }
@@ -120,7 +130,7 @@ public final class EndToEndBenchmark {
             engines.keySet().retainAll(only);
         }
         double exact = verify ? BigDecimalReference.weightedAvg(spark, data)
-                : sparkQuery(spark, "SELECT weighted_avg(value, weight) FROM t", true);
+                : sparkQuery(spark, "SELECT weighted_avg(value, weight) FROM t", Route.PUSHED);
         String exactFrom = verify ? "BigDecimal" : "weighted_avg";
 
         List<String[]> table = new ArrayList<>();
@@ -155,11 +165,13 @@ public final class EndToEndBenchmark {
         String grouped = "SELECT sum(a) FROM (SELECT key, %s AS a FROM %s GROUP BY key)";
         Map<String, Callable<Double>> engines = new LinkedHashMap<>();
         engines.put("spark_builtin", () -> sparkQuery(spark,
-                String.format(grouped, "sum(value * weight) / sum(weight)", "k"), true));
+                String.format(grouped, "sum(value * weight) / sum(weight)", "k"), Route.GENERIC));
         engines.put("wavg_pushdown", () -> sparkQuery(spark, String.format(grouped, "weighted_avg(value, weight)",
-                "pushed_k"), true));
+                "k"), Route.PUSHED));
+        engines.put("wavg_source_pushdown", () -> sparkQuery(spark, String.format(grouped,
+                "weighted_avg(value, weight)", "pushed_k"), Route.PUSHED));
         engines.put("wavg_rows", () -> sparkQuery(spark, String.format(grouped, "weighted_avg(value, weight)", "k"),
-                true));
+                Route.GENERIC));
         if (duckDbAvailable()) {
             engines.put("duckdb", () -> duckDb(data, true));
         }
@@ -184,6 +196,45 @@ public final class EndToEndBenchmark {
         return csvRows;
     }
 
+    /**
+     * VWAPs over the trades table read with spark.read.parquet: the global one, one day's per symbol and
+     * the one per (symbol, day); a grouped answer is reduced to the sum of its averages (a checksum).
+     */
+    private static void measureTrades(SparkSession spark, Path data, long rows, int runs, List<String> only)
+            throws Exception {
+        spark.read().parquet(data.toString()).createOrReplaceTempView("trades");
+        String duckTable = "read_parquet('" + data.toAbsolutePath() + "/*/*.parquet', hive_partitioning = true)";
+        String[][] queries = {
+            {"global VWAP", "SELECT %s FROM %s"},
+            {"one day's VWAP per symbol", "SELECT sum(a) FROM (SELECT symbol, %s AS a FROM %s "
+                + "WHERE day = DATE'2026-01-14' GROUP BY symbol)"},
+            {"VWAP per (symbol, day)", "SELECT sum(a) FROM (SELECT symbol, day, %s AS a FROM %s GROUP BY symbol, day)"},
+        };
+        for (String[] query : queries) {
+            Map<String, Callable<Double>> engines = new LinkedHashMap<>();
+            engines.put("spark_builtin", () -> sparkQuery(spark, String.format(query[1], "sum(price * qty) / sum(qty)",
+                    "trades"), Route.GENERIC));
+            engines.put("wavg_pushdown", () -> sparkQuery(spark, String.format(query[1], "weighted_avg(price, qty)",
+                    "trades"), Route.PUSHED));
+            engines.put("wavg_generic", () -> sparkQuery(spark, String.format(query[1], "weighted_avg(price, qty)",
+                    "trades"), Route.GENERIC));
+            if (duckDbAvailable()) {
+                engines.put("duckdb", () -> duckDbQuery(String.format(query[1], "weighted_avg(price, qty)", duckTable)));
+            }
+            if (only != null) {
+                engines.keySet().retainAll(only);
+            }
+            List<String[]> table = new ArrayList<>();
+            for (Timed t : timeEach(engines, runs)) {
+                table.add(new String[] {t.engine(), fmt("%.3f", t.seconds()), fmt("%.1fM", rows / t.seconds() / 1e6),
+                        fmt("%.2fx", t.speed()), Double.toString(t.result())});
+            }
+            System.out.printf("%n%s, trades table of %,d rows (%s), spark.read.parquet, local[2], median of %d rounds "
+                    + "after a warm-up%n", query[0], rows, data, runs);
+            printTable(new String[] {"engine", "seconds", "rows/s", "speed", "result"}, table);
+        }
+    }
+
     /** One engine's median time over the timed runs, its speed against Spark built-in, and its answer. */
     private record Timed(String engine, double seconds, double speed, double result) {}
 
@@ -198,8 +249,12 @@ public final class EndToEndBenchmark {
         return timed;
     }
 
-    static double sparkQuery(SparkSession spark, String sql, boolean columnar) {
-        spark.conf().set(ColumnarWeightedAvgRule.ENABLED_KEY, Boolean.toString(columnar));
+    /** Which of our paths a query may take: pushed into the scan, the columnar exec, or rows. */
+    enum Route { PUSHED, GENERIC, ROWS }
+
+    static double sparkQuery(SparkSession spark, String sql, Route route) {
+        spark.conf().set(ColumnarWeightedAvgRule.ENABLED_KEY, Boolean.toString(route != Route.ROWS));
+        spark.conf().set(PushDownWeightedAvg.ENABLED_KEY, Boolean.toString(route == Route.PUSHED));
         Object value = spark.sql(sql).first().get(0);
         return ((Number) value).doubleValue();
     }
@@ -216,9 +271,12 @@ public final class EndToEndBenchmark {
     /** DuckDB's weighted_avg over the same files; grouped: the sum of the per-key averages. */
     static double duckDb(Path data, boolean grouped) throws Exception {
         String files = "read_parquet('" + data.toAbsolutePath() + "/*.parquet')";
-        String sql = grouped
+        return duckDbQuery(grouped
                 ? "SELECT sum(a) FROM (SELECT key, weighted_avg(value, weight) AS a FROM " + files + " GROUP BY key)"
-                : "SELECT weighted_avg(value, weight) FROM " + files;
+                : "SELECT weighted_avg(value, weight) FROM " + files);
+    }
+
+    private static double duckDbQuery(String sql) throws Exception {
         try (Connection connection = DriverManager.getConnection("jdbc:duckdb:");
              Statement statement = connection.createStatement()) {
             statement.execute("SET threads = 2");

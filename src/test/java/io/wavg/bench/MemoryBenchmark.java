@@ -20,8 +20,8 @@ import org.apache.spark.sql.SparkSession;
  *
  * <p>Arguments: {@code --rows N[,N...]} (default 10M; several sizes show whether memory stays flat),
  * {@code --keys K} (also run GROUP BY over K keys), {@code --data DIR}, {@code --limit-mb MB} (default
- * 1024), {@code --heap SIZE} (default 512m), {@code --engines a,b} (default
- * spark_builtin,wavg_columnar,wavg_pushdown,wavg_rows,duckdb; duckdb only when its driver is on the classpath),
+ * 1024), {@code --heap SIZE} (default 512m), {@code --engines a,b} (default spark_builtin,wavg_columnar,
+ * wavg_pushdown,wavg_source_pushdown,wavg_rows,duckdb; duckdb only when its driver is on the classpath),
  * {@code --in-node PATH} (default ../shared/tools/in-node), {@code --report DIR} (default
  * target/bench-report).
  */
@@ -33,7 +33,7 @@ public final class MemoryBenchmark {
             "peak_rss_mb", "seconds", "query_seconds", "output");
     private static final Pattern QUERY_SECONDS = Pattern.compile(" query_seconds=(\\S+)");
     private static final Pattern IN_NODE = Pattern.compile(
-            "in-node: limit=(\\S+) peak_rss_mb=(\\S+) exit=(\\d+) oom_killed=(\\w+)");
+            "in-node: limit=(\\S+) peak_rss_mb=(\\S+)(?: \\S+)* exit=(\\d+) oom_killed=(\\w+)");
 
     private MemoryBenchmark() {}
 
@@ -65,7 +65,8 @@ public final class MemoryBenchmark {
         String dataRoot = "target/bench-data";
         int limitMb = 1024;
         String heap = "512m";
-        List<String> engines = List.of("spark_builtin", "wavg_columnar", "wavg_pushdown", "wavg_rows", "duckdb");
+        List<String> engines = List.of("spark_builtin", "wavg_columnar", "wavg_pushdown", "wavg_source_pushdown", "wavg_rows",
+                "duckdb");
         String inNode = "../shared/tools/in-node";
         Path reportDir = Csv.DEFAULT_DIR;
         for (int i = 0; i < args.length; i++) {

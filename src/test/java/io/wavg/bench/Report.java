@@ -41,7 +41,8 @@ public final class Report {
     private static final Map<String, String> LABELS = Map.ofEntries(
             Map.entry("spark_builtin", "Spark built-in sum(v*w)/sum(w)"),
             Map.entry("wavg_columnar", "weighted_avg, columnar path"),
-            Map.entry("wavg_pushdown", "weighted_avg inside a wavg_parquet scan"),
+            Map.entry("wavg_pushdown", "weighted_avg inside Spark's Parquet scan (spark.read.parquet)"),
+            Map.entry("wavg_source_pushdown", "weighted_avg inside a wavg_parquet scan"),
             Map.entry("wavg_rows", "weighted_avg, row path"),
             Map.entry("wavg_unpushed", "weighted_avg over wavg_parquet, pushdown off"),
             Map.entry("wavg_columnar_naive_kernel", "columnar path, naive C kernel"),

@@ -13,8 +13,9 @@ import io.wavg.spark.WeightedAvgExtensions;
  * peak memory alone. Prints "result=… query_seconds=…" (for GROUP BY, the number of groups and a
  * checksum), the query's time without the JVM's and Spark's start.
  *
- * <p>Arguments: ENGINE DATA_DIR [grouped]; engines as in {@link EndToEndBenchmark}, and wavg_unpushed:
- * weighted_avg through Spark's aggregate over a wavg_parquet scan with the pushdown off.
+ * <p>Arguments: ENGINE DATA_DIR [grouped]; engines as in {@link EndToEndBenchmark} (wavg_pushdown over
+ * spark.read.parquet, wavg_source_pushdown over wavg_parquet), and wavg_unpushed: weighted_avg through
+ * Spark's aggregate over a wavg_parquet scan with the pushdown off.
  */
 public final class SingleQuery {
     private SingleQuery() {}
@@ -37,19 +38,20 @@ public final class SingleQuery {
                 .getOrCreate();
         spark.sparkContext().setLogLevel("WARN");
         try {
-            if (engine.equals("wavg_pushdown") || engine.equals("wavg_unpushed")) {
+            if (engine.equals("wavg_source_pushdown") || engine.equals("wavg_unpushed")) {
                 spark.read().format("wavg_parquet").load(data.toString()).createOrReplaceTempView("t");
             } else {
                 spark.read().parquet(data.toString()).createOrReplaceTempView("t");
             }
             String expression = switch (engine) {
                 case "spark_builtin" -> "sum(value * weight) / sum(weight)";
-                case "wavg_columnar", "wavg_rows", "wavg_pushdown", "wavg_unpushed" -> "weighted_avg(value, weight)";
+                case "wavg_columnar", "wavg_rows", "wavg_pushdown", "wavg_source_pushdown", "wavg_unpushed" ->
+                    "weighted_avg(value, weight)";
                 default -> throw new IllegalArgumentException("unknown engine " + engine);
             };
             spark.conf().set("spark.wavg.columnar.enabled", Boolean.toString(!engine.equals("wavg_rows")));
-            // Spark's generic aggregate, but over this project's streaming reader instead of Spark's
-            spark.conf().set("spark.wavg.pushdown.enabled", Boolean.toString(!engine.equals("wavg_unpushed")));
+            spark.conf().set("spark.wavg.pushdown.enabled",
+                    Boolean.toString(engine.equals("wavg_pushdown") || engine.equals("wavg_source_pushdown")));
             long start = System.nanoTime();
             String answer;
             if (grouped) {
