@@ -205,6 +205,13 @@ class FileSourcePushdownTest {
             assertTrue(logged.stream().anyMatch(m -> m.contains("weighted_avg is not computed inside the Parquet scan of file:"
                     + trades) && m.contains("not a numeric column: (trades.price * 2.0D)")), logged::toString);
             logged.clear();
+            Supplier<Dataset<Row>> metadata = () -> SparkTestSession.get().read().parquet(trades)
+                    .where("_metadata.file_name LIKE '%c000%'").agg(org.apache.spark.sql.functions.expr(
+                            "weighted_avg(price, qty)"));
+            assertEquals(reference(metadata).toString(), metadata.get().collectAsList().toString());
+            assertTrue(logged.stream().anyMatch(m -> m.contains("_metadata is not a column of the files")),
+                    logged::toString);
+            logged.clear();
             SparkTestSession.get().sql("SELECT weighted_avg(price, qty), max(ts) FROM trades").collectAsList();
             assertTrue(logged.stream().anyMatch(m -> m.contains("max(trades.ts) is computed beside it")), logged::toString);
         } finally {

@@ -145,6 +145,12 @@ public final class PushDownWeightedAvg extends Rule<LogicalPlan> {
             arguments.add(((Attribute) call.weight()).exprId());
         }
         List<Attribute> needed = readColumns(columns, aggregate, condition);
+        for (Attribute column : needed) {
+            if (spark != null && !spark.isPartitionColumn(column.name())
+                    && !Arrays.asList(spark.dataSchema().fieldNames()).contains(column.name())) {
+                throw new Declined(column.name() + " is not a column of the files (a metadata column)");
+            }
+        }
         List<Expression> partitionFilters = new ArrayList<>();
         List<Expression> rowFilters = new ArrayList<>();
         for (Expression conjunct : condition == null ? List.<Expression>of() : conjuncts(condition)) {
