@@ -56,6 +56,9 @@ public final class ColumnChunkReader implements Closeable {
     private int valuesLeftInPage;
     private LevelReader definitions; // null when the page has no NULL
     private ValuesReader values;       // for encodings without a bulk route
+    private HybridInts dictionaryIds;  // a dictionary page's ids, read in bulk for fixed-width values
+    private Object decodedDictionary;  // the dictionary's values as a primitive array, made at first use
+    private int[] ids = new int[0];
     private ByteBuffer plainValues;    // PLAIN fixed-width values, little-endian, read in bulk
     private StreamedDoubles streamed;  // PLAIN doubles read where they lie in the file's bytes
     private int streamedSize;          // the streamed page's compressed and uncompressed sizes
@@ -207,6 +210,7 @@ public final class ColumnChunkReader implements Closeable {
         Encoding encoding = Encoding.valueOf(header.getDictionary_page_header().getEncoding().name());
         dictionary = encoding.initDictionary(column, new DictionaryPage(BytesInput.from(bytes),
                 header.getDictionary_page_header().getNum_values(), encoding));
+        decodedDictionary = null;
     }
 
     private void startPageV1(PageHeader header) throws IOException {
@@ -245,6 +249,7 @@ public final class ColumnChunkReader implements Closeable {
             throws IOException {
         plainValues = null;
         values = null;
+        dictionaryIds = null;
         streamed = null;
         if (encoding != Encoding.PLAIN || physical != PrimitiveTypeName.DOUBLE
                 || codec != CompressionCodecName.SNAPPY && codec != CompressionCodecName.UNCOMPRESSED) {
@@ -350,6 +355,7 @@ public final class ColumnChunkReader implements Closeable {
     private void startValues(Encoding encoding, ByteBufferInputStream stream) throws IOException {
         plainValues = null;
         values = null;
+        dictionaryIds = null;
         boolean fixedWidth = physical == PrimitiveTypeName.DOUBLE || physical == PrimitiveTypeName.FLOAT
                 || physical == PrimitiveTypeName.INT32 || physical == PrimitiveTypeName.INT64;
         if (encoding == Encoding.PLAIN && fixedWidth && !(sparkType instanceof DecimalType)) {
@@ -359,6 +365,11 @@ public final class ColumnChunkReader implements Closeable {
         if (encoding.usesDictionary()) {
             if (dictionary == null) {
                 throw failure("has a dictionary-encoded page but no dictionary page", null);
+            }
+            if (fixedWidth && !(sparkType instanceof DecimalType)) {
+                ByteBuffer page = stream.slice((int) stream.available());
+                dictionaryIds = new HybridInts(page, page.get() & 0xff); // the ids' bit width comes first
+                return;
             }
             values = encoding.getDictionaryBasedValuesReader(column, ValuesType.VALUES, dictionary);
         } else {
@@ -419,6 +430,10 @@ public final class ColumnChunkReader implements Closeable {
         if (n == 0) {
             return;
         }
+        if (dictionaryIds != null) {
+            putDictionaryValues(out, offset, n);
+            return;
+        }
         if (plainValues == null) {
             for (int i = offset; i < offset + n; i++) {
                 putValue(out, i);
@@ -452,6 +467,88 @@ public final class ColumnChunkReader implements Closeable {
                 plainValues.position(plainValues.position() + 4 * n);
             }
         }
+    }
+
+    /** n non-null values at offset from the page's dictionary ids, looked up in the decoded dictionary. */
+    private void putDictionaryValues(WritableColumnVector out, int offset, int n) {
+        int[] at = ids.length >= n ? ids : (ids = new int[n]);
+        dictionaryIds.read(at, n);
+        switch (physical) {
+            case DOUBLE -> {
+                double[] dictionary = (double[]) decodedDictionary();
+                double[] copy = scratch instanceof double[] d && d.length >= n ? d : new double[n];
+                for (int i = 0; i < n; i++) {
+                    copy[i] = dictionary[at[i]];
+                }
+                out.putDoubles(offset, n, copy, 0);
+                scratch = copy;
+            }
+            case INT64 -> {
+                long[] dictionary = (long[]) decodedDictionary();
+                long[] copy = scratch instanceof long[] l && l.length >= n ? l : new long[n];
+                for (int i = 0; i < n; i++) {
+                    copy[i] = dictionary[at[i]];
+                }
+                out.putLongs(offset, n, copy, 0);
+                scratch = copy;
+            }
+            case FLOAT -> {
+                float[] dictionary = (float[]) decodedDictionary();
+                float[] copy = scratch instanceof float[] f && f.length >= n ? f : new float[n];
+                for (int i = 0; i < n; i++) {
+                    copy[i] = dictionary[at[i]];
+                }
+                out.putFloats(offset, n, copy, 0);
+                scratch = copy;
+            }
+            default -> {
+                int[] dictionary = (int[]) decodedDictionary();
+                int[] copy = scratch instanceof int[] c && c.length >= n ? c : new int[n];
+                for (int i = 0; i < n; i++) {
+                    copy[i] = dictionary[at[i]];
+                }
+                putInts(out, offset, n, copy);
+                scratch = copy;
+            }
+        }
+    }
+
+    /** The current dictionary as an array of the column's physical type, indexed by id. */
+    private Object decodedDictionary() {
+        if (decodedDictionary == null) {
+            int size = dictionary.getMaxId() + 1;
+            switch (physical) {
+                case DOUBLE -> {
+                    double[] values = new double[size];
+                    for (int id = 0; id < size; id++) {
+                        values[id] = dictionary.decodeToDouble(id);
+                    }
+                    decodedDictionary = values;
+                }
+                case INT64 -> {
+                    long[] values = new long[size];
+                    for (int id = 0; id < size; id++) {
+                        values[id] = dictionary.decodeToLong(id);
+                    }
+                    decodedDictionary = values;
+                }
+                case FLOAT -> {
+                    float[] values = new float[size];
+                    for (int id = 0; id < size; id++) {
+                        values[id] = dictionary.decodeToFloat(id);
+                    }
+                    decodedDictionary = values;
+                }
+                default -> {
+                    int[] values = new int[size];
+                    for (int id = 0; id < size; id++) {
+                        values[id] = dictionary.decodeToInt(id);
+                    }
+                    decodedDictionary = values;
+                }
+            }
+        }
+        return decodedDictionary;
     }
 
     /** n little-endian doubles from the source's position on (which stays) into the vector at offset. */
