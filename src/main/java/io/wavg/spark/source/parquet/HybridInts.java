@@ -19,6 +19,8 @@ final class HybridInts {
     private int repeatsLeft;
     private int repeated;
     private int groupsLeft;
+    private byte[] packed = new byte[0]; // the current bit-packed run, copied off the page: unpacking reads
+    private int packedAt;                // a heap array far faster than a direct buffer, byte by byte
     private final int[] group = new int[8]; // a bit-packed group of which only the first values were taken
     private int groupAt = 8;
 
@@ -58,28 +60,37 @@ final class HybridInts {
                     repeatsLeft = header >>> 1;
                     repeated = littleEndian((bitWidth + 7) / 8);
                 } else {
-                    groupsLeft = header >>> 1;
+                    startPackedRun(header >>> 1);
                 }
             }
         }
     }
 
     /**
-     * Eight ints into out[at, at + 8). A page whose last group is cut short (as some writers leave it)
-     * reads as if padded with zero bits, as parquet-column reads it; nothing beyond the page is read.
+     * Copies a run of bit-packed groups off the page. A page whose last group is cut short (as some
+     * writers leave it) reads as if padded with zero bits, as parquet-column reads it; nothing beyond
+     * the page is read.
      */
-    private void unpackGroup(int[] out, int at) {
-        if (in.remaining() >= bitWidth) {
-            packer.unpack8Values(in, in.position(), out, at);
-            in.position(in.position() + bitWidth);
-            return;
-        }
-        if (!in.hasRemaining()) {
+    private void startPackedRun(int groups) {
+        // never more room than the page holds and one group's padding: a lying header fails on reading
+        int present = (int) Math.min((long) groups * bitWidth, in.remaining());
+        int bytes = (int) Math.min((long) groups * bitWidth, present + bitWidth);
+        if (groups > 0 && bitWidth > 0 && present == 0) {
             throw new IllegalStateException("bit-packed ids announced beyond the end of the page");
         }
-        byte[] padded = new byte[bitWidth];
-        in.get(padded, 0, in.remaining());
-        packer.unpack8Values(padded, 0, out, at);
+        if (packed.length < bytes) {
+            packed = new byte[Math.max(bytes, 2 * packed.length)];
+        }
+        in.get(packed, 0, present);
+        Arrays.fill(packed, present, bytes, (byte) 0);
+        packedAt = 0;
+        groupsLeft = groups;
+    }
+
+    /** The next eight ints of the bit-packed run into out[at, at + 8). */
+    private void unpackGroup(int[] out, int at) {
+        packer.unpack8Values(packed, packedAt, out, at);
+        packedAt += bitWidth;
     }
 
     private int unsignedVarint() {
