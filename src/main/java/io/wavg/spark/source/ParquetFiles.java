@@ -334,8 +334,7 @@ public final class ParquetFiles {
                     !field.isRepetition(Type.Repetition.REQUIRED));
             names.put(column.name(), field.getName());
         }
-        InternalRow partitionValues = file.partitionValues() == null ? EMPTY_ROW : file.partitionValues();
-        return new Footer(path, metadata, schema, blocks, names, partitionValues);
+        return new Footer(path, metadata, schema, blocks, names, file.partitionValues());
     }
 
     /** What scans of these files are called in EXPLAIN: the source's name. */
