@@ -239,9 +239,7 @@ final class AggregatingReader implements PartitionReader<InternalRow> {
         rowsAggregated += passing(excluded, n);
         long start = System.nanoTime();
         int[] groups = groupIds.length >= n ? groupIds : (groupIds = new int[n]);
-        for (int i = 0; i < n; i++) {
-            groups[i] = excluded != null && excluded[i] != 0 ? -1 : index.groupOf(batch, i);
-        }
+        index.groupsOf(batch, n, excluded, groups);
         for (int f = 0; f < sums.length; f++) {
             GroupedSums sum = sums[f];
             double[] w = weights[f];

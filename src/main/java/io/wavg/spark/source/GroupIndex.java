@@ -1,214 +1,240 @@
 package io.wavg.spark.source;
 
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 
-import org.apache.spark.sql.catalyst.expressions.BoundReference;
-import org.apache.spark.sql.catalyst.expressions.Expression;
-import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
-import org.apache.spark.sql.catalyst.expressions.UnsafeRow;
 import org.apache.spark.sql.types.DataType;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.vectorized.ColumnVector;
 import org.apache.spark.sql.vectorized.ColumnarBatch;
 
-import scala.jdk.javaapi.CollectionConverters;
+import io.wavg.spark.columnar.VectorAccess;
 
-/** Dense ids 0, 1, 2, … for the GROUP BY keys met in one split, in order of first appearance. */
-abstract class GroupIndex {
-
-    /** The id of the key of a row of the batch, new if the key is new. */
-    abstract int groupOf(ColumnarBatch batch, int row);
-
-    abstract int size();
-
-    /** The key values of a group, as Spark's internal values. */
-    abstract Object[] key(int group);
-
+/**
+ * Dense ids 0, 1, 2, … for the GROUP BY keys met in one split, in order of first appearance, found a
+ * batch at a time. Each key column's values become long codes ({@link KeyCodes}); one key's code, or
+ * several keys' codes and NULL flags together, map to an id through open addressing over primitive
+ * arrays, so no row and no group makes an object.
+ */
+final class GroupIndex {
     /** The most ids a direct-address table takes (16 MB of ints). */
     static final int DIRECT_LIMIT = 1 << 22;
+    private static final int EMPTY = -1;
+
+    private final int[] columns;
+    private final KeyCodes[] keyCodes;
+    private final long[][] codes;        // per key column, the codes of the batch's rows
+    private final byte[][] nulls;        // per key column, the batch's NULL flags, or null without NULLs
+    private final int width;             // key columns
+    private final long directMin;        // a single key's codes from directMin on have a direct table
+    private int[] directIds;
+    private final boolean directGrows;   // dense codes: the direct table grows with them
+    private long[] slotHashes = new long[1024];
+    private int[] slotIds = filled(1024);
+    private int hashed;                  // groups in the slots
+    private long[] keys = new long[256]; // per group, its codes one after another
+    private long[] nullMasks = new long[16]; // per group, bit c set when key column c is NULL
+    private int size;
+    private int nullGroup = EMPTY;       // a single key's NULL
 
     /**
-     * @param keyRange {min, max} of a single integral key, or null when unknown
+     * @param keyRange {min, max} of a single integral key from the statistics, or null when unknown
      * @param rows     how many rows will be looked up, so a sparse range does not get a large table
      */
     static GroupIndex of(int[] keyColumns, DataType[] keyTypes, long[] keyRange, long rows) {
-        if (keyColumns.length == 1 && integral(keyTypes[0])) {
-            long span = keyRange == null ? Long.MAX_VALUE : keyRange[1] - keyRange[0] + 1;
-            boolean direct = keyRange != null && span > 0 && span <= Math.min(DIRECT_LIMIT, Math.max(1 << 16, 4 * rows));
-            return new IntegralKey(keyColumns[0], keyTypes[0], direct ? keyRange[0] : 0, direct ? (int) span : 0);
+        KeyCodes[] codes = new KeyCodes[keyTypes.length];
+        for (int k = 0; k < codes.length; k++) {
+            codes[k] = KeyCodes.of(keyTypes[k]);
         }
-        return new AnyKey(keyColumns, keyTypes);
+        if (keyColumns.length == 1 && codes[0].dense()) {
+            return new GroupIndex(keyColumns, codes, 0, 1024, true);
+        }
+        long span = keyRange == null || keyColumns.length != 1 ? Long.MAX_VALUE : keyRange[1] - keyRange[0] + 1;
+        boolean direct = span > 0 && span <= Math.min(DIRECT_LIMIT, Math.max(1 << 16, 4 * rows));
+        return new GroupIndex(keyColumns, codes, direct ? keyRange[0] : 0, direct ? (int) span : 0, false);
     }
 
-    private static boolean integral(DataType type) {
-        return type == DataTypes.LongType || type == DataTypes.IntegerType || type == DataTypes.ShortType
-                || type == DataTypes.ByteType || type == DataTypes.DateType;
+    private GroupIndex(int[] columns, KeyCodes[] keyCodes, long directMin, int directSpan, boolean directGrows) {
+        if (columns.length > Long.SIZE) {
+            throw new IllegalArgumentException(columns.length + " GROUP BY keys; at most " + Long.SIZE);
+        }
+        this.columns = columns;
+        this.keyCodes = keyCodes;
+        this.width = columns.length;
+        this.codes = new long[width][0];
+        this.nulls = new byte[width][];
+        this.directMin = directMin;
+        this.directIds = directSpan > 0 ? filled(directSpan) : null;
+        this.directGrows = directGrows;
+    }
+
+    private static int[] filled(int n) {
+        int[] ids = new int[n];
+        Arrays.fill(ids, EMPTY);
+        return ids;
     }
 
     /**
-     * One integral key, no object per row or per group: where the statistics bound the keys to a
-     * small range, a direct-address table (key - min -> id), which keeps clustered keys' lookups in
-     * cache; otherwise, and for any key outside that range, an open-addressing table of longs.
+     * The ids of rows 0..n-1 of a batch into {@code groups}, -1 where {@code excluded} (null for none)
+     * is non-zero; an excluded row's key makes no group.
      */
-    private static final class IntegralKey extends GroupIndex {
-        private static final int EMPTY = -1;
-        private final int column;
-        private final DataType type;
-        private final long directMin;
-        private final int[] directIds;
-        private long[] slotKeys = new long[1024];
-        private int[] slotIds = filled(1024);
-        private long[] keys = new long[256];
-        private int size;
-        private int nullGroup = EMPTY;
-
-        IntegralKey(int column, DataType type, long directMin, int directSpan) {
-            this.column = column;
-            this.type = type;
-            this.directMin = directMin;
-            this.directIds = directSpan > 0 ? filled(directSpan) : null;
-        }
-
-        private static int[] filled(int n) {
-            int[] ids = new int[n];
-            Arrays.fill(ids, EMPTY);
-            return ids;
-        }
-
-        @Override
-        int groupOf(ColumnarBatch batch, int row) {
-            ColumnVector vector = batch.column(column);
-            if (vector.isNullAt(row)) {
-                if (nullGroup == EMPTY) {
-                    nullGroup = add(0L);
-                }
-                return nullGroup;
+    void groupsOf(ColumnarBatch batch, int n, byte[] excluded, int[] groups) {
+        for (int k = 0; k < width; k++) {
+            if (codes[k].length < n) {
+                codes[k] = new long[Math.max(n, 2 * codes[k].length)];
             }
-            long key = type == DataTypes.LongType ? vector.getLong(row)
-                    : type == DataTypes.ShortType ? vector.getShort(row)
-                    : type == DataTypes.ByteType ? vector.getByte(row) : vector.getInt(row);
-            long offset = key - directMin;
-            if (directIds != null && offset >= 0 && offset < directIds.length) {
-                int id = directIds[(int) offset];
-                if (id == EMPTY) {
-                    id = add(key);
-                    directIds[(int) offset] = id;
-                }
-                return id;
-            }
-            int mask = slotIds.length - 1;
-            for (int slot = mix(key) & mask; ; slot = (slot + 1) & mask) {
-                int id = slotIds[slot];
-                if (id == EMPTY) {
-                    id = add(key);
-                    slotKeys[slot] = key;
-                    slotIds[slot] = id;
-                    if (2 * size > slotIds.length) {
-                        grow();
-                    }
-                    return id;
-                }
-                if (slotKeys[slot] == key) {
-                    return id;
-                }
-            }
+            nulls[k] = VectorAccess.nulls(batch.column(columns[k]), n);
+            keyCodes[k].codes(batch, columns[k], n, codes[k]);
         }
-
-        private int add(long key) {
-            if (size == keys.length) {
-                keys = Arrays.copyOf(keys, 2 * size);
+        if (width == 1) {
+            long[] keyCodes = codes[0];
+            byte[] keyNulls = nulls[0];
+            for (int i = 0; i < n; i++) {
+                groups[i] = excluded != null && excluded[i] != 0 ? EMPTY
+                        : keyNulls != null && keyNulls[i] != 0 ? nullGroup() : single(keyCodes[i]);
             }
-            keys[size] = key;
-            return size++;
+            return;
         }
-
-        private void grow() {
-            long[] oldKeys = slotKeys;
-            int[] oldIds = slotIds;
-            slotKeys = new long[2 * oldKeys.length];
-            slotIds = filled(2 * oldIds.length);
-            int mask = slotIds.length - 1;
-            for (int i = 0; i < oldIds.length; i++) {
-                if (oldIds[i] != EMPTY) {
-                    int slot = mix(oldKeys[i]) & mask;
-                    while (slotIds[slot] != EMPTY) {
-                        slot = (slot + 1) & mask;
-                    }
-                    slotKeys[slot] = oldKeys[i];
-                    slotIds[slot] = oldIds[i];
-                }
-            }
-        }
-
-        private static int mix(long key) {
-            long h = key * 0x9E3779B97F4A7C15L;
-            return (int) (h ^ (h >>> 32));
-        }
-
-        @Override
-        int size() {
-            return size;
-        }
-
-        @Override
-        Object[] key(int group) {
-            if (group == nullGroup) {
-                return new Object[] {null};
-            }
-            long key = keys[group];
-            Object value = type == DataTypes.LongType ? (Object) key
-                    : type == DataTypes.ShortType ? (Object) (short) key
-                    : type == DataTypes.ByteType ? (Object) (byte) key : (Object) (int) key;
-            return new Object[] {value};
+        for (int i = 0; i < n; i++) {
+            groups[i] = excluded != null && excluded[i] != 0 ? EMPTY : tuple(i);
         }
     }
 
-    /** Any keys: projected to UnsafeRows, copied once per group. */
-    private static final class AnyKey extends GroupIndex {
-        private final UnsafeProjection project;
-        private final DataType[] types;
-        private final Map<UnsafeRow, Integer> ids = new HashMap<>();
-        private final List<UnsafeRow> keys = new ArrayList<>();
+    int size() {
+        return size;
+    }
 
-        AnyKey(int[] columns, DataType[] types) {
-            List<Expression> references = new ArrayList<>();
-            for (int i = 0; i < columns.length; i++) {
-                references.add(new BoundReference(columns[i], types[i], true));
-            }
-            this.project = UnsafeProjection.create(CollectionConverters.asScala(references).toSeq());
-            this.types = types;
+    /** The key values of a group, as Spark's internal values. */
+    Object[] key(int group) {
+        Object[] values = new Object[width];
+        if (width == 1 && group == nullGroup) {
+            return values;
         }
+        for (int k = 0; k < width; k++) {
+            boolean isNull = (nullMasks[group] >>> k & 1) != 0;
+            values[k] = isNull ? null : keyCodes[k].value(keys[width * group + k]);
+        }
+        return values;
+    }
 
-        @Override
-        int groupOf(ColumnarBatch batch, int row) {
-            UnsafeRow key = project.apply(batch.getRow(row));
-            Integer id = ids.get(key);
-            if (id == null) {
-                UnsafeRow copy = key.copy();
-                id = keys.size();
-                keys.add(copy);
-                ids.put(copy, id);
+    private int nullGroup() {
+        if (nullGroup == EMPTY) {
+            nullGroup = add(0L);
+            nullMasks[nullGroup] = 1;
+        }
+        return nullGroup;
+    }
+
+    /** The id of a single key's code. */
+    private int single(long code) {
+        long offset = code - directMin;
+        if (directIds != null && offset >= 0 && (offset < directIds.length || directGrows && offset < DIRECT_LIMIT)) {
+            if (offset >= directIds.length) {
+                int old = directIds.length;
+                directIds = Arrays.copyOf(directIds, (int) Math.min(DIRECT_LIMIT, Math.max(offset + 1, 2L * old)));
+                Arrays.fill(directIds, old, directIds.length, EMPTY);
+            }
+            int id = directIds[(int) offset];
+            if (id == EMPTY) {
+                id = add(code);
+                directIds[(int) offset] = id;
             }
             return id;
         }
-
-        @Override
-        int size() {
-            return keys.size();
-        }
-
-        @Override
-        Object[] key(int group) {
-            UnsafeRow key = keys.get(group);
-            Object[] values = new Object[types.length];
-            for (int i = 0; i < types.length; i++) {
-                values[i] = key.isNullAt(i) ? null : key.get(i, types[i]);
+        int mask = slotIds.length - 1;
+        for (int slot = mix(code) & mask; ; slot = (slot + 1) & mask) {
+            int id = slotIds[slot];
+            if (id == EMPTY) {
+                id = add(code);
+                slotHashes[slot] = code;
+                slotIds[slot] = id;
+                growIfFull();
+                return id;
             }
-            return values;
+            if (slotHashes[slot] == code) {
+                return id;
+            }
         }
+    }
+
+    /** The id of row i's codes and NULL flags over several key columns. */
+    private int tuple(int row) {
+        long nullMask = 0;
+        long hash = 0;
+        for (int k = 0; k < width; k++) {
+            boolean isNull = nulls[k] != null && nulls[k][row] != 0;
+            nullMask |= isNull ? 1L << k : 0;
+            hash = (hash + (isNull ? 0 : codes[k][row])) * 0x9E3779B97F4A7C15L;
+        }
+        hash ^= nullMask;
+        int mask = slotIds.length - 1;
+        for (int slot = mix(hash) & mask; ; slot = (slot + 1) & mask) {
+            int id = slotIds[slot];
+            if (id == EMPTY) {
+                id = add(0L);
+                for (int k = 0; k < width; k++) {
+                    boolean isNull = (nullMask >>> k & 1) != 0;
+                    keys[width * id + k] = isNull ? 0 : codes[k][row];
+                }
+                nullMasks[id] = nullMask;
+                slotHashes[slot] = hash;
+                slotIds[slot] = id;
+                growIfFull();
+                return id;
+            }
+            if (slotHashes[slot] == hash && sameKey(id, row, nullMask)) {
+                return id;
+            }
+        }
+    }
+
+    private boolean sameKey(int group, int row, long nullMask) {
+        if (nullMasks[group] != nullMask) {
+            return false;
+        }
+        for (int k = 0; k < width; k++) {
+            if ((nullMask >>> k & 1) == 0 && keys[width * group + k] != codes[k][row]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** A new group; for a single key, its code is stored. */
+    private int add(long code) {
+        if (width * (size + 1) > keys.length) {
+            keys = Arrays.copyOf(keys, 2 * keys.length + width);
+        }
+        if (size == nullMasks.length) {
+            nullMasks = Arrays.copyOf(nullMasks, 2 * size);
+        }
+        if (width == 1) {
+            keys[size] = code;
+        }
+        return size++;
+    }
+
+    /** Slots hold each group's hash (a single key's code itself); doubled at half full. */
+    private void growIfFull() {
+        if (2 * ++hashed <= slotIds.length) {
+            return;
+        }
+        long[] oldHashes = slotHashes;
+        int[] oldIds = slotIds;
+        slotHashes = new long[2 * oldHashes.length];
+        slotIds = filled(2 * oldIds.length);
+        int mask = slotIds.length - 1;
+        for (int i = 0; i < oldIds.length; i++) {
+            if (oldIds[i] != EMPTY) {
+                int slot = mix(oldHashes[i]) & mask;
+                while (slotIds[slot] != EMPTY) {
+                    slot = (slot + 1) & mask;
+                }
+                slotHashes[slot] = oldHashes[i];
+                slotIds[slot] = oldIds[i];
+            }
+        }
+    }
+
+    private static int mix(long key) {
+        long h = key * 0x9E3779B97F4A7C15L;
+        return (int) (h ^ (h >>> 32));
     }
 }

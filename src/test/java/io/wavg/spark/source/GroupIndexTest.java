@@ -3,24 +3,40 @@ package io.wavg.spark.source;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
+import org.apache.parquet.bytes.BytesInput;
+import org.apache.parquet.column.Encoding;
+import org.apache.parquet.column.page.DictionaryPage;
+import org.apache.parquet.column.values.dictionary.PlainValuesDictionary;
+import org.apache.spark.sql.execution.datasources.parquet.ParquetDictionary;
+import org.apache.spark.sql.execution.vectorized.ConstantColumnVector;
 import org.apache.spark.sql.execution.vectorized.OnHeapColumnVector;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.vectorized.ColumnVector;
 import org.apache.spark.sql.vectorized.ColumnarBatch;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Group ids are dense, in order of first appearance, and the same for the same key whether the key
- * range from the statistics gives a direct-address table, is too wide for one, is unknown, or (as a
- * safeguard) does not cover every key.
+ * Group ids are dense, in order of first appearance, and the same for the same key: whether the key
+ * range from the statistics gives a direct-address table, is too wide for one, is unknown, or does not
+ * cover every key; whether strings come as bytes or as ids of changing dictionaries; over one key or
+ * several with NULLs and constant (partition) columns. Rows the filter excludes make no group.
  */
 class GroupIndexTest {
+    private static final int ROWS = 1000;
 
     @ParameterizedTest
     @ValueSource(strings = {"direct", "too wide", "unknown", "partly covered"})
@@ -33,31 +49,162 @@ class GroupIndexTest {
         };
         GroupIndex index = GroupIndex.of(new int[] {0}, new DataType[] {DataTypes.LongType}, keyRange, 10_000);
         SplittableRandom random = new SplittableRandom(3);
-        Map<Long, Integer> ids = new HashMap<>(); // a NULL key as Long null
-        OnHeapColumnVector keys = new OnHeapColumnVector(1000, DataTypes.LongType);
-        ColumnarBatch batch = new ColumnarBatch(new ColumnVector[] {keys});
+        Reference reference = new Reference();
+        OnHeapColumnVector keys = new OnHeapColumnVector(ROWS, DataTypes.LongType);
         try {
             for (int round = 0; round < 10; round++) {
                 keys.reset();
-                for (int i = 0; i < 1000; i++) {
+                for (int i = 0; i < ROWS; i++) {
                     if (random.nextInt(50) == 0) {
                         keys.putNull(i);
                     } else {
                         keys.putLong(i, random.nextLong(-500, 1501));
                     }
                 }
-                batch.setNumRows(1000);
-                for (int i = 0; i < 1000; i++) {
-                    Long key = keys.isNullAt(i) ? null : keys.getLong(i);
-                    int expected = ids.computeIfAbsent(key, k -> ids.size());
-                    int id = index.groupOf(batch, i);
-                    assertEquals(expected, id, range + ": id of key " + key);
-                    assertArrayEquals(new Object[] {key}, index.key(id), range + ": key of id " + id);
-                }
+                reference.check(index, batch(keys), excludedEveryTenth(), range);
             }
-            assertEquals(ids.size(), index.size());
+            assertEquals(reference.size(), index.size());
         } finally {
             keys.close();
         }
     }
+
+    @Test
+    void stringsFromBytesAndFromChangingDictionariesShareTheirIds() throws IOException {
+        GroupIndex index = GroupIndex.of(new int[] {0}, new DataType[] {DataTypes.StringType}, null, 10_000);
+        Reference reference = new Reference();
+        SplittableRandom random = new SplittableRandom(5);
+        OnHeapColumnVector keys = new OnHeapColumnVector(ROWS, DataTypes.StringType);
+        try {
+            for (int round = 0; round < 6; round++) {
+                keys.reset();
+                keys.setDictionary(null);
+                if (round % 2 == 0) {
+                    // a row group's dictionary: a different subset and order each time
+                    List<String> entries = new ArrayList<>();
+                    for (int e = 0; e < 40; e++) {
+                        entries.add("SYM" + random.nextInt(60));
+                    }
+                    keys.setDictionary(new ParquetDictionary(dictionary(entries), false));
+                    keys.reserveDictionaryIds(ROWS);
+                    for (int i = 0; i < ROWS; i++) {
+                        if (random.nextInt(30) == 0) {
+                            keys.putNull(i);
+                        } else {
+                            keys.getDictionaryIds().putInt(i, random.nextInt(entries.size()));
+                        }
+                    }
+                } else {
+                    for (int i = 0; i < ROWS; i++) {
+                        keys.putByteArray(i, ("SYM" + random.nextInt(60)).getBytes(StandardCharsets.UTF_8));
+                    }
+                }
+                reference.check(index, batch(keys), round == 2 ? excludedEveryTenth() : null, "round " + round);
+            }
+            assertEquals(reference.size(), index.size());
+        } finally {
+            keys.close();
+        }
+    }
+
+    @Test
+    void severalKeysWithNullsAndAConstantPartitionColumn() {
+        DataType[] types = {DataTypes.StringType, DataTypes.IntegerType, DataTypes.DateType, DataTypes.DoubleType};
+        GroupIndex index = GroupIndex.of(new int[] {0, 1, 2, 3}, types, null, 10_000);
+        Reference reference = new Reference();
+        SplittableRandom random = new SplittableRandom(7);
+        OnHeapColumnVector symbols = new OnHeapColumnVector(ROWS, DataTypes.StringType);
+        OnHeapColumnVector sizes = new OnHeapColumnVector(ROWS, DataTypes.IntegerType);
+        OnHeapColumnVector prices = new OnHeapColumnVector(ROWS, DataTypes.DoubleType);
+        try {
+            for (int day = 20_000; day < 20_004; day++) {
+                symbols.reset();
+                sizes.reset();
+                prices.reset();
+                for (int i = 0; i < ROWS; i++) {
+                    symbols.putByteArray(i, ("S" + random.nextInt(8)).getBytes(StandardCharsets.UTF_8));
+                    if (random.nextInt(10) == 0) {
+                        sizes.putNull(i);
+                    } else {
+                        sizes.putInt(i, random.nextInt(3));
+                    }
+                    // -0.0 and 0.0 are one key, as Spark groups them
+                    prices.putDouble(i, random.nextBoolean() ? 0.0 : random.nextBoolean() ? -0.0 : 1.5);
+                }
+                ConstantColumnVector days = new ConstantColumnVector(ROWS, DataTypes.DateType);
+                if (day == 20_003) {
+                    days.setNull();
+                } else {
+                    days.setInt(day);
+                }
+                reference.check(index, batch(symbols, sizes, days, prices), excludedEveryTenth(), "day " + day);
+                days.close();
+            }
+            assertEquals(reference.size(), index.size());
+        } finally {
+            symbols.close();
+            sizes.close();
+            prices.close();
+        }
+    }
+
+    /** Ids as a map from each key, read through Spark's row view of the batch, gives them. */
+    private static final class Reference {
+        private final Map<List<Object>, Integer> ids = new HashMap<>();
+
+        void check(GroupIndex index, ColumnarBatch batch, byte[] excluded, String where) {
+            int[] groups = new int[ROWS];
+            index.groupsOf(batch, ROWS, excluded, groups);
+            for (int i = 0; i < ROWS; i++) {
+                if (excluded != null && excluded[i] != 0) {
+                    assertEquals(-1, groups[i], where + ": an excluded row");
+                    continue;
+                }
+                List<Object> key = new ArrayList<>();
+                for (int c = 0; c < batch.numCols(); c++) {
+                    ColumnVector column = batch.column(c);
+                    DataType type = column.dataType();
+                    key.add(column.isNullAt(i) ? null
+                            : type == DataTypes.StringType ? column.getUTF8String(i).copy() // not a view of reused bytes
+                            : type == DataTypes.LongType ? (Object) column.getLong(i)
+                            : type == DataTypes.DoubleType ? (Object) (column.getDouble(i) + 0.0)
+                            : (Object) column.getInt(i));
+                }
+                int expected = ids.computeIfAbsent(key, k -> ids.size());
+                assertEquals(expected, groups[i], where + ": id of key " + key);
+                assertArrayEquals(key.toArray(), index.key(groups[i]), where + ": key of id " + groups[i]);
+            }
+        }
+
+        int size() {
+            return ids.size();
+        }
+    }
+
+    private static ColumnarBatch batch(ColumnVector... columns) {
+        ColumnarBatch batch = new ColumnarBatch(columns);
+        batch.setNumRows(ROWS);
+        return batch;
+    }
+
+    private static byte[] excludedEveryTenth() {
+        byte[] excluded = new byte[ROWS];
+        for (int i = 0; i < ROWS; i += 10) {
+            excluded[i] = 1;
+        }
+        return excluded;
+    }
+
+    /** A Parquet dictionary of strings, from a PLAIN-encoded dictionary page. */
+    private static PlainValuesDictionary.PlainBinaryDictionary dictionary(List<String> entries) throws IOException {
+        ByteArrayOutputStream page = new ByteArrayOutputStream();
+        for (String entry : entries) {
+            byte[] bytes = entry.getBytes(StandardCharsets.UTF_8);
+            page.write(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(bytes.length).array());
+            page.write(bytes);
+        }
+        return new PlainValuesDictionary.PlainBinaryDictionary(
+                new DictionaryPage(BytesInput.from(page.toByteArray()), entries.size(), Encoding.PLAIN_DICTIONARY));
+    }
+
 }

@@ -24,6 +24,7 @@ import org.apache.parquet.format.PageHeader;
 import org.apache.parquet.format.Util;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
+import org.apache.spark.sql.execution.datasources.parquet.ParquetDictionary;
 import org.apache.spark.sql.execution.vectorized.WritableColumnVector;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DecimalType;
@@ -58,6 +59,7 @@ public final class ColumnChunkReader implements Closeable {
     private ValuesReader values;       // for encodings without a bulk route
     private HybridInts dictionaryIds;  // a dictionary page's ids, read in bulk for fixed-width values
     private Object decodedDictionary;  // the dictionary's values as a primitive array, made at first use
+    private ParquetDictionary vectorDictionary; // the dictionary as Spark's vectors take it, for byte arrays
     private int[] ids = new int[0];
     private ByteBuffer plainValues;    // PLAIN fixed-width values, little-endian, read in bulk
     private StreamedDoubles streamed;  // PLAIN doubles read where they lie in the file's bytes
@@ -89,6 +91,7 @@ public final class ColumnChunkReader implements Closeable {
     /** Decodes up to {@code rows} values into positions 0.. of {@code out}; returns how many. */
     public int read(WritableColumnVector out, int rows) {
         try {
+            out.setDictionary(null); // set again if the batch starts on a dictionary page of byte arrays
             int done = 0;
             while (done < rows) {
                 if (valuesLeftInPage == 0 && !nextDataPage()) {
@@ -211,6 +214,7 @@ public final class ColumnChunkReader implements Closeable {
         dictionary = encoding.initDictionary(column, new DictionaryPage(BytesInput.from(bytes),
                 header.getDictionary_page_header().getNum_values(), encoding));
         decodedDictionary = null;
+        vectorDictionary = null;
     }
 
     private void startPageV1(PageHeader header) throws IOException {
@@ -366,7 +370,8 @@ public final class ColumnChunkReader implements Closeable {
             if (dictionary == null) {
                 throw failure("has a dictionary-encoded page but no dictionary page", null);
             }
-            if (fixedWidth && !(sparkType instanceof DecimalType)) {
+            if (!(sparkType instanceof DecimalType) && (fixedWidth || physical == PrimitiveTypeName.BINARY
+                    || physical == PrimitiveTypeName.FIXED_LEN_BYTE_ARRAY)) {
                 ByteBuffer page = stream.slice((int) stream.available());
                 dictionaryIds = new HybridInts(page, page.get() & 0xff); // the ids' bit width comes first
                 return;
@@ -434,6 +439,9 @@ public final class ColumnChunkReader implements Closeable {
             putDictionaryValues(out, offset, n);
             return;
         }
+        if (out.hasDictionary()) {
+            decodeDictionaryIds(out, offset);
+        }
         if (plainValues == null) {
             for (int i = offset; i < offset + n; i++) {
                 putValue(out, i);
@@ -492,6 +500,7 @@ public final class ColumnChunkReader implements Closeable {
                 out.putLongs(offset, n, copy, 0);
                 scratch = copy;
             }
+            case BINARY, FIXED_LEN_BYTE_ARRAY -> putDictionaryBytes(out, offset, n, at);
             case FLOAT -> {
                 float[] dictionary = (float[]) decodedDictionary();
                 float[] copy = scratch instanceof float[] f && f.length >= n ? f : new float[n];
@@ -509,6 +518,35 @@ public final class ColumnChunkReader implements Closeable {
                 }
                 putInts(out, offset, n, copy);
                 scratch = copy;
+            }
+        }
+    }
+
+    /**
+     * Byte arrays stay dictionary ids in the vector, as in Spark's own reader, so a GROUP BY on them
+     * meets each distinct value once per row group; a batch that began with PLAIN values decodes them.
+     */
+    private void putDictionaryBytes(WritableColumnVector out, int offset, int n, int[] at) {
+        if (offset == 0 || out.hasDictionary()) {
+            if (vectorDictionary == null) {
+                vectorDictionary = new ParquetDictionary(dictionary, false);
+            }
+            out.setDictionary(vectorDictionary);
+            out.reserveDictionaryIds(offset + n).putInts(offset, n, at, 0);
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            out.putByteArray(offset + i, dictionary.decodeToBinary(at[i]).getBytesUnsafe());
+        }
+    }
+
+    /** Rows 0..end-1 of a vector holding dictionary ids, decoded in place before PLAIN values follow them. */
+    private void decodeDictionaryIds(WritableColumnVector out, int end) {
+        WritableColumnVector ids = out.getDictionaryIds();
+        out.setDictionary(null);
+        for (int row = 0; row < end; row++) {
+            if (!out.isNullAt(row)) {
+                out.putByteArray(row, dictionary.decodeToBinary(ids.getInt(row)).getBytesUnsafe());
             }
         }
     }
