@@ -1,8 +1,6 @@
 package io.wavg.state;
 
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Map;
 
 import io.wavg.kernel.Extraction;
 
@@ -16,26 +14,40 @@ import io.wavg.kernel.Extraction;
  * {@link WeightedSum}. Two levels hold every bit of typical data; the bits left below them, and pairs
  * outside the bounds (huge, tiny, NaN, infinite), go straight to the group's exact sum, which only such
  * groups ever allocate.
+ *
+ * <p>The levels are placed from bounds on |w| and |v|: given ones (row-group statistics), or, where they
+ * are unknown or a batch goes past them, bounds taken from the batch with some headroom; moving the
+ * levels first folds every group's level sums, so that happens a few times a split at most.
  */
 public final class GroupedSums {
     private static final int FOLD = 1 << Extraction.BLOCK_BITS;
     private static final int W1 = Extraction.W1, W2 = Extraction.W2, H1 = Extraction.H1, H2 = Extraction.H2,
             L1 = Extraction.L1, L2 = Extraction.L2, LEVELS = Extraction.LEVELS;
 
-    private final boolean fast;
-    private final double maxWeight;
-    private final double maxValue;
-    private final double[] sigma;
+    /** Bounds learnt from a batch are this many binary orders above its largest magnitude. */
+    private static final int HEADROOM_BITS = 1;
+    /** The largest bound the levels take: products of values within it split exactly (Extraction). */
+    private static final double LARGEST_BOUND = 0x1p450;
+
+    private boolean fast;
+    private double maxWeight;
+    private double maxValue;
+    private double[] sigma;
     private double[] sums = new double[0];
     private long[] counts = new long[0];
     private short[] sinceFold = new short[0];
-    private final Map<Integer, WeightedSum> exact = new HashMap<>();
+    private WeightedSum[] exact = new WeightedSum[0];
+    private int groups; // ids below this may have been used
 
     /**
      * @param maxWeight an upper bound on |weight| over the pairs to come, or NaN if unknown
      * @param maxValue  an upper bound on |value|, or NaN if unknown
      */
     public GroupedSums(double maxWeight, double maxValue) {
+        place(maxWeight, maxValue);
+    }
+
+    private void place(double maxWeight, double maxValue) {
         // any larger bound is as exact; zero (all zeros) has no exponent, so 1 stands in for it
         this.maxWeight = maxWeight == 0.0 ? 1.0 : maxWeight;
         this.maxValue = maxValue == 0.0 ? 1.0 : maxValue;
@@ -50,7 +62,56 @@ public final class GroupedSums {
             sums = Arrays.copyOf(sums, LEVELS * capacity);
             counts = Arrays.copyOf(counts, capacity);
             sinceFold = Arrays.copyOf(sinceFold, capacity);
+            exact = Arrays.copyOf(exact, capacity);
         }
+        this.groups = Math.max(this.groups, groups);
+    }
+
+    /**
+     * Adds the pairs of rows 0..n-1 to their groups ({@code groups[i]}, -1 for none), but rows where
+     * {@code skip} (null for none) is non-zero; group ids below {@link #ensureGroups} only.
+     */
+    public void addAll(int[] groups, double[] weights, double[] values, byte[] skip, int n) {
+        double batchWeight = 0.0;
+        double batchValue = 0.0;
+        for (int i = 0; i < n; i++) {
+            if (groups[i] >= 0 && (skip == null || skip[i] == 0)) {
+                batchWeight = largerFinite(batchWeight, weights[i]);
+                batchValue = largerFinite(batchValue, values[i]);
+            }
+        }
+        if (!fast || batchWeight > maxWeight || batchValue > maxValue) {
+            widen(batchWeight, batchValue);
+        }
+        for (int i = 0; i < n; i++) {
+            if (groups[i] >= 0 && (skip == null || skip[i] == 0)) {
+                add(groups[i], weights[i], values[i]);
+            }
+        }
+    }
+
+    /** The larger of a running maximum and |x|, where x is in the range the levels can take. */
+    private static double largerFinite(double max, double x) {
+        double magnitude = Math.abs(x);
+        return magnitude > max && magnitude <= LARGEST_BOUND ? magnitude : max;
+    }
+
+    /** Moves the levels up to cover the magnitudes given, with headroom; folds every group first. */
+    private void widen(double batchWeight, double batchValue) {
+        double weight = headroom(fast ? Math.max(maxWeight, batchWeight) : batchWeight);
+        double value = headroom(fast ? Math.max(maxValue, batchValue) : batchValue);
+        if (fast) {
+            for (int g = 0; g < groups; g++) {
+                if (sinceFold[g] != 0) {
+                    fold(g);
+                }
+            }
+        }
+        place(weight, value);
+    }
+
+    private static double headroom(double magnitude) {
+        return magnitude == 0.0 ? 0.0 : Math.min(LARGEST_BOUND, Math.scalb(magnitude, HEADROOM_BITS));
     }
 
     /** Adds one non-NULL pair to a group (see {@link #ensureGroups}). */
@@ -91,7 +152,8 @@ public final class GroupedSums {
     }
 
     private WeightedSum exactSum(int group) {
-        return exact.computeIfAbsent(group, g -> new WeightedSum());
+        WeightedSum sum = exact[group];
+        return sum != null ? sum : (exact[group] = new WeightedSum());
     }
 
     /** Moves a group's level sums into its exact sum before they could round. */
@@ -109,7 +171,8 @@ public final class GroupedSums {
     /** The group's complete exact state; the group's accumulators are spent. */
     public WeightedSum take(int group) {
         fold(group);
-        WeightedSum sum = exact.remove(group);
+        WeightedSum sum = exact[group];
+        exact[group] = null;
         sum.addParts(0.0, 0.0, counts[group]);
         return sum;
     }

@@ -170,8 +170,8 @@ public final class EndToEndBenchmark {
                 "k"), Route.PUSHED));
         engines.put("wavg_source_pushdown", () -> sparkQuery(spark, String.format(grouped,
                 "weighted_avg(value, weight)", "pushed_k"), Route.PUSHED));
-        engines.put("wavg_rows", () -> sparkQuery(spark, String.format(grouped, "weighted_avg(value, weight)", "k"),
-                Route.GENERIC));
+        engines.put("wavg_generic", () -> sparkQuery(spark, String.format(grouped, "weighted_avg(value, weight)",
+                "k"), Route.GENERIC));
         if (duckDbAvailable()) {
             engines.put("duckdb", () -> duckDb(data, true));
         }

@@ -44,6 +44,7 @@ public final class Report {
             Map.entry("wavg_pushdown", "weighted_avg inside Spark's Parquet scan (spark.read.parquet)"),
             Map.entry("wavg_source_pushdown", "weighted_avg inside a wavg_parquet scan"),
             Map.entry("wavg_rows", "weighted_avg, row path"),
+            Map.entry("wavg_generic", "weighted_avg, pushdown off (columnar GROUP BY)"),
             Map.entry("wavg_unpushed", "weighted_avg over wavg_parquet, pushdown off"),
             Map.entry("wavg_columnar_naive_kernel", "columnar path, naive C kernel"),
             Map.entry("udaf_aggregator", "typed Aggregator (functions.udaf)"),

@@ -32,6 +32,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.wavg.spark.columnar.ColumnarGroupedWeightedAvgExec;
 import io.wavg.spark.columnar.ColumnarWeightedAvgExec;
 import io.wavg.spark.columnar.ColumnarWeightedAvgRule;
 import io.wavg.spark.source.PushDownWeightedAvg;
@@ -125,7 +126,8 @@ class PlanAndDocsTest {
         assertNotNull(exchange, "no shuffle exchange below the Final aggregate in " + shape);
         List<SparkPlan> belowExchange = new ArrayList<>();
         collect(exchange.child(), belowExchange);
-        assertTrue(belowExchange.stream().anyMatch(n -> n instanceof ColumnarWeightedAvgExec)
+        assertTrue(belowExchange.stream().anyMatch(n -> n instanceof ColumnarWeightedAvgExec
+                        || n instanceof ColumnarGroupedWeightedAvgExec)
                         || findAggregate(belowExchange, Partial$.MODULE$) != null,
                 "no Partial weighted_avg aggregate below the exchange in " + shape);
         assertFalse(belowExchange.stream().anyMatch(n -> n instanceof ShuffleExchangeExec),

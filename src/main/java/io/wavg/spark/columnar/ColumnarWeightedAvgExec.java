@@ -112,9 +112,13 @@ public final class ColumnarWeightedAvgExec extends SparkPlan {
             int count = kernels.size();
             WeightedAvgKernel[] resolved = new WeightedAvgKernel[count];
             long[][] states = new long[count][];
+            NumericColumn[] weightColumns = new NumericColumn[count];
+            NumericColumn[] valueColumns = new NumericColumn[count];
             for (int f = 0; f < count; f++) {
                 resolved[f] = Kernels.get(kernels.get(f));
                 states[f] = StateLayout.newState();
+                weightColumns[f] = new NumericColumn();
+                valueColumns[f] = new NumericColumn();
             }
             long rows = 0;
             long calls = 0;
@@ -125,8 +129,8 @@ public final class ColumnarWeightedAvgExec extends SparkPlan {
                 for (int f = 0; f < count; f++) {
                     ColumnVector weights = batch.column(weightOrdinals[f]);
                     ColumnVector values = batch.column(valueOrdinals[f]);
-                    double[] w = VectorAccess.doubles(weights, n);
-                    double[] v = VectorAccess.doubles(values, n);
+                    double[] w = weightColumns[f].read(weights, n);
+                    double[] v = valueColumns[f].read(values, n);
                     byte[] wNulls = VectorAccess.nulls(weights, n);
                     byte[] vNulls = VectorAccess.nulls(values, n);
                     long start = System.nanoTime();

@@ -3,7 +3,13 @@ package io.wavg.spark.columnar;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
+import org.apache.spark.sql.execution.datasources.parquet.ParquetDictionary;
+import org.apache.spark.sql.execution.vectorized.Dictionary;
 import org.apache.spark.sql.execution.vectorized.OnHeapColumnVector;
+import org.apache.spark.sql.execution.vectorized.WritableColumnVector;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.DecimalType;
 import org.apache.spark.sql.vectorized.ColumnVector;
 
 /**
@@ -14,6 +20,11 @@ import org.apache.spark.sql.vectorized.ColumnVector;
 public final class VectorAccess {
     private static final VarHandle DOUBLE_DATA = field("doubleData", double[].class);
     private static final VarHandle NULLS = field("nulls", byte[].class);
+    private static final VarHandle LONG_DATA = field("longData", long[].class);
+    private static final VarHandle INT_DATA = field("intData", int[].class);
+    /** Spark keeps a vector's dictionary protected; null where it cannot be read. */
+    private static final VarHandle DICTIONARY = dictionaryField();
+    private static final VarHandle PARQUET_DICTIONARY = parquetDictionaryField();
 
     private VectorAccess() {}
 
@@ -25,6 +36,65 @@ public final class VectorAccess {
         } catch (ReflectiveOperationException | RuntimeException e) {
             return null;
         }
+    }
+
+    private static VarHandle dictionaryField() {
+        try {
+            return MethodHandles.privateLookupIn(WritableColumnVector.class, MethodHandles.lookup())
+                    .findVarHandle(WritableColumnVector.class, "dictionary", Dictionary.class);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static VarHandle parquetDictionaryField() {
+        try {
+            return MethodHandles.privateLookupIn(ParquetDictionary.class, MethodHandles.lookup())
+                    .findVarHandle(ParquetDictionary.class, "dictionary", org.apache.parquet.column.Dictionary.class);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /**
+     * What stays the same while a dictionary does: Spark's reader wraps a column chunk's Parquet
+     * dictionary anew for every batch, so callers that convert a dictionary once compare this instead.
+     */
+    public static Object dictionaryContent(Dictionary dictionary) {
+        if (PARQUET_DICTIONARY != null && dictionary instanceof ParquetDictionary wrapper) {
+            Object content = PARQUET_DICTIONARY.get(wrapper);
+            return content != null ? content : dictionary;
+        }
+        return dictionary;
+    }
+
+    /** The dictionary a vector's values are ids of, or null when they are values or it cannot be read. */
+    public static Dictionary dictionary(ColumnVector vector) {
+        if (DICTIONARY != null && vector instanceof WritableColumnVector writable && writable.hasDictionary()) {
+            return (Dictionary) DICTIONARY.get(writable);
+        }
+        return null;
+    }
+
+    /**
+     * The array holding the first n values of an on-heap BIGINT vector without a dictionary (it may be
+     * longer than n), or null for any other vector, or one that never held a value (all NULL).
+     */
+    public static long[] longs(ColumnVector vector, int n) {
+        if (LONG_DATA != null && vector instanceof OnHeapColumnVector onHeap && !onHeap.hasDictionary()) {
+            long[] data = (long[]) LONG_DATA.get(onHeap);
+            return data != null && data.length >= n ? data : null;
+        }
+        return null;
+    }
+
+    /** As {@link #longs}, for an INT vector or a vector of dictionary ids. */
+    public static int[] ints(ColumnVector vector, int n) {
+        if (INT_DATA != null && vector instanceof OnHeapColumnVector onHeap && !onHeap.hasDictionary()) {
+            int[] data = (int[]) INT_DATA.get(onHeap);
+            return data != null && data.length >= n ? data : null;
+        }
+        return null;
     }
 
     /** The first n values; the array may be longer than n. */
@@ -54,5 +124,27 @@ public final class VectorAccess {
             mask[i] = (byte) (vector.isNullAt(i) ? 1 : 0);
         }
         return mask;
+    }
+
+    /** Whether {@link NumericColumn} reads this type. */
+    public static boolean isNumeric(DataType type) {
+        return type == DataTypes.DoubleType || type == DataTypes.LongType || type == DataTypes.IntegerType
+                || type == DataTypes.FloatType || type == DataTypes.ShortType || type == DataTypes.ByteType
+                || type instanceof DecimalType;
+    }
+
+    /** Flags set in either of two NULL masks (each null for none), as {@link #nulls} gives them. */
+    public static byte[] union(byte[] a, byte[] b, int n) {
+        if (a == null) {
+            return b;
+        }
+        if (b == null) {
+            return a;
+        }
+        byte[] both = new byte[n];
+        for (int i = 0; i < n; i++) {
+            both[i] = (byte) (a[i] | b[i]);
+        }
+        return both;
     }
 }

@@ -1,6 +1,7 @@
 package io.wavg.spark.source;
 
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 
@@ -14,8 +15,6 @@ import org.apache.spark.sql.catalyst.expressions.Predicate$;
 import org.apache.spark.sql.catalyst.types.DataTypeUtils;
 import org.apache.spark.sql.connector.read.PartitionReader;
 import org.apache.spark.sql.types.DataType;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.DecimalType;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.vectorized.ColumnVector;
 import org.apache.spark.sql.vectorized.ColumnarBatch;
@@ -23,13 +22,14 @@ import org.apache.spark.sql.vectorized.ColumnarBatch;
 import io.wavg.kernel.Kernels;
 import io.wavg.kernel.StateLayout;
 import io.wavg.kernel.WeightedAvgKernel;
+import io.wavg.spark.columnar.NumericColumn;
 import io.wavg.spark.columnar.VectorAccess;
+import io.wavg.spark.grouping.GroupedAggregation;
 import io.wavg.spark.source.metrics.AggregationTime;
 import io.wavg.spark.source.metrics.RowsRead;
 import io.wavg.spark.source.metrics.PeakBufferBytes;
 import io.wavg.spark.source.metrics.BytesRead;
 import io.wavg.spark.source.metrics.RowsAggregated;
-import io.wavg.state.GroupedSums;
 import org.apache.spark.sql.connector.metric.CustomTaskMetric;
 import io.wavg.state.WeightedSum;
 import scala.jdk.javaapi.CollectionConverters;
@@ -54,7 +54,8 @@ final class AggregatingReader implements PartitionReader<InternalRow> {
     private long peakBufferBytes;
     private long rowsAggregated;
     private long aggregationNanos;
-    private int[] groupIds = new int[0]; // of a batch's rows, -1 for rows the filter rejects
+    private NumericColumn[] weightColumns; // per function, how its weights are read without GROUP BY
+    private NumericColumn[] valueColumns;
 
     AggregatingReader(RowGroupBundle bundle, PushedAggregation aggregation, Configuration conf) {
         this.bundle = bundle;
@@ -114,6 +115,8 @@ final class AggregatingReader implements PartitionReader<InternalRow> {
 
     private Iterator<InternalRow> global() {
         List<PushedAggregation.Function> functions = aggregation.functions();
+        weightColumns = functions.stream().map(f -> new NumericColumn()).toArray(NumericColumn[]::new);
+        valueColumns = functions.stream().map(f -> new NumericColumn()).toArray(NumericColumn[]::new);
         long[][] states = new long[functions.size()][];
         for (int f = 0; f < states.length; f++) {
             states[f] = StateLayout.newState();
@@ -162,97 +165,47 @@ final class AggregatingReader implements PartitionReader<InternalRow> {
                 PushedAggregation.Function function = functions.get(f);
                 ColumnVector weights = batch.column(function.weight());
                 ColumnVector values = batch.column(function.value());
-                byte[] weightSkips = union(VectorAccess.nulls(weights, n), excluded, n);
-                kernels[f].addColumns(states[f], doubles(weights, n), doubles(values, n), weightSkips,
-                        VectorAccess.nulls(values, n), n);
+                byte[] weightSkips = VectorAccess.union(VectorAccess.nulls(weights, n), excluded, n);
+                kernels[f].addColumns(states[f], weightColumns[f].read(weights, n), valueColumns[f].read(values, n),
+                        weightSkips, VectorAccess.nulls(values, n), n);
             }
             aggregationNanos += System.nanoTime() - start;
         }
     }
 
     /**
-     * Many groups: each pair goes to its group's compact exact sums (GroupedSums), whose extraction
-     * levels are set from the bundle's statistics. The groups' states are serialized one at a time as
-     * Spark takes the rows, so they are never all held twice.
+     * Many groups: each pair goes to its group's compact exact sums, whose extraction levels are set
+     * from the bundle's statistics ({@link GroupedAggregation}).
      */
     private Iterator<InternalRow> grouped() {
-        List<Attribute> columns = aggregation.columns();
-        int[] keyColumns = aggregation.groups();
-        DataType[] keyTypes = new DataType[keyColumns.length];
-        for (int k = 0; k < keyColumns.length; k++) {
-            keyTypes[k] = columns.get(keyColumns[k]).dataType();
-        }
-        long rows = bundle.rowGroups().stream().mapToLong(RowGroupPartition::rows).sum();
-        GroupIndex index = GroupIndex.of(keyColumns, keyTypes, bundle.keyRange(), rows);
         List<PushedAggregation.Function> functions = aggregation.functions();
-        GroupedSums[] sums = new GroupedSums[functions.size()];
+        int[] weightColumns = functions.stream().mapToInt(PushedAggregation.Function::weight).toArray();
+        int[] valueColumns = functions.stream().mapToInt(PushedAggregation.Function::value).toArray();
         double[] bounds = bundle.magnitudeBounds();
-        for (int f = 0; f < sums.length; f++) {
-            sums[f] = new GroupedSums(bounds[functions.get(f).weight()], bounds[functions.get(f).value()]);
-        }
+        long rows = bundle.rowGroups().stream().mapToLong(RowGroupPartition::rows).sum();
+        GroupedAggregation grouped = new GroupedAggregation(columnTypes(), aggregation.groups(), bundle.keyRange(), rows,
+                weightColumns, valueColumns, Arrays.stream(weightColumns).mapToDouble(c -> bounds[c]).toArray(),
+                Arrays.stream(valueColumns).mapToDouble(c -> bounds[c]).toArray());
         for (RowGroupPartition rowGroup : bundle.rowGroups()) {
             RowGroupBatchReader reader = open(rowGroup);
             try {
                 while (reader.next()) {
-                    addGrouped(reader.get(), index, sums);
+                    ColumnarBatch batch = reader.get();
+                    byte[] excluded = excluded(batch, filter);
+                    rowsAggregated += passing(excluded, batch.numRows());
+                    long start = System.nanoTime();
+                    grouped.add(batch, excluded);
+                    aggregationNanos += System.nanoTime() - start;
                 }
             } finally {
                 finish(reader);
             }
         }
-        return new Iterator<>() {
-            private int group;
-
-            @Override
-            public boolean hasNext() {
-                return group < index.size();
-            }
-
-            @Override
-            public InternalRow next() {
-                Object[] key = index.key(group);
-                Object[] row = java.util.Arrays.copyOf(key, key.length + sums.length);
-                for (int f = 0; f < sums.length; f++) {
-                    sums[f].ensureGroups(group + 1);
-                    row[key.length + f] = sums[f].take(group).serialize();
-                }
-                group++;
-                return new GenericInternalRow(row);
-            }
-        };
+        return grouped.results();
     }
 
-    private void addGrouped(ColumnarBatch batch, GroupIndex index, GroupedSums[] sums) {
-        List<PushedAggregation.Function> functions = aggregation.functions();
-        int n = batch.numRows();
-        byte[] excluded = excluded(batch, filter);
-        double[][] weights = new double[sums.length][];
-        double[][] values = new double[sums.length][];
-        byte[][] skips = new byte[sums.length][];
-        for (int f = 0; f < sums.length; f++) {
-            ColumnVector w = batch.column(functions.get(f).weight());
-            ColumnVector v = batch.column(functions.get(f).value());
-            weights[f] = doubles(w, n);
-            values[f] = doubles(v, n);
-            skips[f] = union(VectorAccess.nulls(w, n), VectorAccess.nulls(v, n), n);
-        }
-        rowsAggregated += passing(excluded, n);
-        long start = System.nanoTime();
-        int[] groups = groupIds.length >= n ? groupIds : (groupIds = new int[n]);
-        index.groupsOf(batch, n, excluded, groups);
-        for (int f = 0; f < sums.length; f++) {
-            GroupedSums sum = sums[f];
-            double[] w = weights[f];
-            double[] v = values[f];
-            byte[] skip = skips[f];
-            sum.ensureGroups(index.size());
-            for (int i = 0; i < n; i++) {
-                if (groups[i] >= 0 && (skip == null || skip[i] == 0)) {
-                    sum.add(groups[i], w[i], v[i]);
-                }
-            }
-        }
-        aggregationNanos += System.nanoTime() - start;
+    private DataType[] columnTypes() {
+        return aggregation.columns().stream().map(Attribute::dataType).toArray(DataType[]::new);
     }
 
     private static int passing(byte[] excluded, int n) {
@@ -277,49 +230,5 @@ final class AggregatingReader implements PartitionReader<InternalRow> {
             excluded[i] = (byte) (filter.eval(batch.getRow(i)) ? 0 : 1);
         }
         return excluded;
-    }
-
-    private static byte[] union(byte[] a, byte[] b, int n) {
-        if (a == null) {
-            return b;
-        }
-        if (b == null) {
-            return a;
-        }
-        byte[] both = new byte[n];
-        for (int i = 0; i < n; i++) {
-            both[i] = (byte) (a[i] | b[i]);
-        }
-        return both;
-    }
-
-    /** A numeric column as doubles, each correctly rounded; values under NULLs are unspecified. */
-    private static double[] doubles(ColumnVector vector, int n) {
-        DataType type = vector.dataType();
-        if (type == DataTypes.DoubleType) {
-            return VectorAccess.doubles(vector, n);
-        }
-        double[] out = new double[n];
-        for (int i = 0; i < n; i++) {
-            if (vector.isNullAt(i)) {
-                continue;
-            }
-            if (type == DataTypes.FloatType) {
-                out[i] = vector.getFloat(i);
-            } else if (type == DataTypes.LongType) {
-                out[i] = vector.getLong(i);
-            } else if (type == DataTypes.IntegerType) {
-                out[i] = vector.getInt(i);
-            } else if (type == DataTypes.ShortType) {
-                out[i] = vector.getShort(i);
-            } else if (type == DataTypes.ByteType) {
-                out[i] = vector.getByte(i);
-            } else if (type instanceof DecimalType decimal) {
-                out[i] = vector.getDecimal(i, decimal.precision(), decimal.scale()).toJavaBigDecimal().doubleValue();
-            } else {
-                throw new IllegalStateException("weighted_avg pushdown over a " + type.sql() + " column");
-            }
-        }
-        return out;
     }
 }

@@ -1,4 +1,4 @@
-package io.wavg.spark.source;
+package io.wavg.spark.grouping;
 
 import java.util.Arrays;
 
@@ -9,11 +9,12 @@ import io.wavg.spark.columnar.VectorAccess;
 
 /**
  * Dense ids 0, 1, 2, … for the GROUP BY keys met in one split, in order of first appearance, found a
- * batch at a time. Each key column's values become long codes ({@link KeyCodes}); one key's code, or
- * several keys' codes and NULL flags together, map to an id through open addressing over primitive
- * arrays, so no row and no group makes an object.
+ * batch at a time. Each key column's values become long codes ({@link KeyCodes}); one key's code, two
+ * keys' int-sized codes packed into one long (as a string symbol and a day), or several keys' codes
+ * and NULL flags together, map to an id through open addressing over primitive arrays, so no row and
+ * no group makes an object.
  */
-final class GroupIndex {
+public final class GroupIndex {
     /** The most ids a direct-address table takes (16 MB of ints). */
     static final int DIRECT_LIMIT = 1 << 22;
     private static final int EMPTY = -1;
@@ -26,6 +27,7 @@ final class GroupIndex {
     private final long directMin;        // a single key's codes from directMin on have a direct table
     private int[] directIds;
     private final boolean directGrows;   // dense codes: the direct table grows with them
+    private final boolean packed;        // two keys with int-sized codes: rows without NULLs pack them
     private long[] slotHashes = new long[1024];
     private int[] slotIds = filled(1024);
     private int hashed;                  // groups in the slots
@@ -38,7 +40,7 @@ final class GroupIndex {
      * @param keyRange {min, max} of a single integral key from the statistics, or null when unknown
      * @param rows     how many rows will be looked up, so a sparse range does not get a large table
      */
-    static GroupIndex of(int[] keyColumns, DataType[] keyTypes, long[] keyRange, long rows) {
+    public static GroupIndex of(int[] keyColumns, DataType[] keyTypes, long[] keyRange, long rows) {
         KeyCodes[] codes = new KeyCodes[keyTypes.length];
         for (int k = 0; k < codes.length; k++) {
             codes[k] = KeyCodes.of(keyTypes[k]);
@@ -63,6 +65,7 @@ final class GroupIndex {
         this.directMin = directMin;
         this.directIds = directSpan > 0 ? filled(directSpan) : null;
         this.directGrows = directGrows;
+        this.packed = width == 2 && keyCodes[0].narrow() && keyCodes[1].narrow();
     }
 
     private static int[] filled(int n) {
@@ -75,7 +78,7 @@ final class GroupIndex {
      * The ids of rows 0..n-1 of a batch into {@code groups}, -1 where {@code excluded} (null for none)
      * is non-zero; an excluded row's key makes no group.
      */
-    void groupsOf(ColumnarBatch batch, int n, byte[] excluded, int[] groups) {
+    public void groupsOf(ColumnarBatch batch, int n, byte[] excluded, int[] groups) {
         for (int k = 0; k < width; k++) {
             if (codes[k].length < n) {
                 codes[k] = new long[Math.max(n, 2 * codes[k].length)];
@@ -92,17 +95,51 @@ final class GroupIndex {
             }
             return;
         }
+        if (packed) {
+            long[] first = codes[0];
+            long[] second = codes[1];
+            byte[] firstNulls = nulls[0];
+            byte[] secondNulls = nulls[1];
+            for (int i = 0; i < n; i++) {
+                // rows with a NULL key go through the tuple table, apart from every packed key
+                groups[i] = excluded != null && excluded[i] != 0 ? EMPTY
+                        : firstNulls != null && firstNulls[i] != 0 || secondNulls != null && secondNulls[i] != 0
+                        ? tuple(i) : pair(first[i], second[i]);
+            }
+            return;
+        }
         for (int i = 0; i < n; i++) {
             groups[i] = excluded != null && excluded[i] != 0 ? EMPTY : tuple(i);
         }
     }
 
-    int size() {
+    /** The id of two non-NULL int-sized codes, packed into the hashed slots as one long. */
+    private int pair(long first, long second) {
+        long code = first << 32 | second & 0xffffffffL;
+        int mask = slotIds.length - 1;
+        for (int slot = mix(code) & mask; ; slot = (slot + 1) & mask) {
+            int id = slotIds[slot];
+            if (id == EMPTY) {
+                id = add(0L);
+                keys[2 * id] = first;
+                keys[2 * id + 1] = second;
+                slotHashes[slot] = code;
+                slotIds[slot] = id;
+                growIfFull();
+                return id;
+            }
+            if (slotHashes[slot] == code && nullMasks[id] == 0) {
+                return id;
+            }
+        }
+    }
+
+    public int size() {
         return size;
     }
 
     /** The key values of a group, as Spark's internal values. */
-    Object[] key(int group) {
+    public Object[] key(int group) {
         Object[] values = new Object[width];
         if (width == 1 && group == nullGroup) {
             return values;

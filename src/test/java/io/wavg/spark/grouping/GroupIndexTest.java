@@ -1,4 +1,4 @@
-package io.wavg.spark.source;
+package io.wavg.spark.grouping;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

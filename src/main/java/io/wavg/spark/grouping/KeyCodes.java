@@ -1,7 +1,5 @@
-package io.wavg.spark.source;
+package io.wavg.spark.grouping;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -26,6 +24,7 @@ import org.apache.spark.sql.vectorized.ColumnVector;
 import org.apache.spark.sql.vectorized.ColumnarBatch;
 import org.apache.spark.unsafe.types.UTF8String;
 
+import io.wavg.spark.columnar.VectorAccess;
 import scala.jdk.javaapi.CollectionConverters;
 
 /**
@@ -46,6 +45,11 @@ abstract class KeyCodes {
     /** Whether codes are dense ids 0, 1, 2, … in order of first appearance, so a direct table maps them. */
     boolean dense() {
         return false;
+    }
+
+    /** Whether every code fits in an int, so two keys' codes pack into one long without loss. */
+    boolean narrow() {
+        return dense();
     }
 
     static KeyCodes of(DataType type) {
@@ -90,11 +94,20 @@ abstract class KeyCodes {
                     out[i] = values[i];
                 }
             } else {
-                int[] values = vector.getInts(0, n);
+                int[] values = VectorAccess.ints(vector, n);
                 for (int i = 0; i < n; i++) {
-                    out[i] = values[i];
+                    if (values != null) {
+                        out[i] = values[i];
+                    } else if (!vector.isNullAt(i)) { // an all-NULL vector may hold no array
+                        out[i] = vector.getInt(i);
+                    }
                 }
             }
+        }
+
+        @Override
+        boolean narrow() {
+            return true;
         }
 
         @Override
@@ -108,7 +121,17 @@ abstract class KeyCodes {
     private static final class Longs extends KeyCodes {
         @Override
         void codes(ColumnarBatch batch, int column, int n, long[] out) {
-            System.arraycopy(batch.column(column).getLongs(0, n), 0, out, 0, n);
+            ColumnVector vector = batch.column(column);
+            long[] values = VectorAccess.longs(vector, n);
+            if (values != null) {
+                System.arraycopy(values, 0, out, 0, n);
+                return;
+            }
+            for (int i = 0; i < n; i++) {
+                if (!vector.isNullAt(i)) { // an all-NULL vector may hold no array
+                    out[i] = vector.getLong(i);
+                }
+            }
         }
 
         @Override
@@ -176,33 +199,23 @@ abstract class KeyCodes {
      * an array.
      */
     private static final class Bytes extends KeyCodes {
-        /** The vector's dictionary; Spark keeps it protected, so null where it cannot be read. */
-        private static final VarHandle DICTIONARY = dictionaryField();
-
         private final boolean binary;
         private final Map<UTF8String, Integer> ids = new HashMap<>();
         private final List<UTF8String> values = new ArrayList<>();
         private Dictionary dictionary;
+        private Object dictionaryContent; // what codeOfDictionaryId was filled from
         private int[] codeOfDictionaryId = new int[0];
 
         Bytes(DataType type) {
             this.binary = type instanceof BinaryType;
         }
 
-        private static VarHandle dictionaryField() {
-            try {
-                return MethodHandles.privateLookupIn(WritableColumnVector.class, MethodHandles.lookup())
-                        .findVarHandle(WritableColumnVector.class, "dictionary", Dictionary.class);
-            } catch (ReflectiveOperationException | RuntimeException e) {
-                return null;
-            }
-        }
-
         @Override
         void codes(ColumnarBatch batch, int column, int n, long[] out) {
             ColumnVector vector = batch.column(column);
-            if (DICTIONARY != null && vector instanceof WritableColumnVector writable && writable.hasDictionary()) {
-                fromDictionary(writable, n, out);
+            Dictionary current = VectorAccess.dictionary(vector);
+            if (current != null) {
+                fromDictionary((WritableColumnVector) vector, current, n, out);
                 return;
             }
             for (int i = 0; i < n; i++) {
@@ -212,10 +225,11 @@ abstract class KeyCodes {
             }
         }
 
-        private void fromDictionary(WritableColumnVector vector, int n, long[] out) {
-            Dictionary current = (Dictionary) DICTIONARY.get(vector);
-            if (current != dictionary) {
-                dictionary = current;
+        private void fromDictionary(WritableColumnVector vector, Dictionary current, int n, long[] out) {
+            dictionary = current;
+            Object content = VectorAccess.dictionaryContent(current);
+            if (content != dictionaryContent) {
+                dictionaryContent = content;
                 Arrays.fill(codeOfDictionaryId, -1);
             }
             int[] dictionaryIds = vector.getDictionaryIds().getInts(0, n);

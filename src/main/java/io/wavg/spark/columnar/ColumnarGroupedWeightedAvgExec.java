@@ -1,0 +1,213 @@
+package io.wavg.spark.columnar;
+
+import java.io.Serializable;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Objects;
+
+import org.apache.spark.SparkContext;
+import org.apache.spark.rdd.RDD;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.Attribute;
+import org.apache.spark.sql.catalyst.expressions.AttributeSet;
+import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
+import org.apache.spark.sql.catalyst.types.DataTypeUtils;
+import org.apache.spark.sql.execution.SparkPlan;
+import org.apache.spark.sql.execution.metric.SQLMetric;
+import org.apache.spark.sql.execution.metric.SQLMetrics;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.sql.vectorized.ColumnarBatch;
+
+import io.wavg.spark.WeightedAvg;
+import io.wavg.spark.grouping.GroupedAggregation;
+import scala.collection.immutable.IndexedSeq;
+import scala.collection.immutable.Seq;
+import scala.jdk.javaapi.CollectionConverters;
+
+/**
+ * Partial aggregation of weighted_avg with GROUP BY over a columnar child: the rows of each batch find
+ * their groups from the key vectors, their pairs go to compact exact per-group sums, and each task
+ * emits one row a group (the keys, then each function's serialized partial state), as Spark's partial
+ * aggregate would, without the sort that an object-state aggregate falls back to past a few groups.
+ * A task that meets more than {@code maxGroups} groups emits what it holds and starts afresh, so its
+ * memory stays bounded; the final aggregate merges the repeated groups exactly.
+ */
+public final class ColumnarGroupedWeightedAvgExec extends SparkPlan {
+    private static final long serialVersionUID = 1L;
+
+    private final Seq<WeightedAvg> functions;
+    private final Seq<Object> keyOrdinals;    // column of each GROUP BY key in the child's batches
+    private final Seq<Object> weightOrdinals; // column of each function's weight
+    private final Seq<Object> valueOrdinals;
+    private final int maxGroups;
+    private final Seq<Attribute> output;
+    private final SparkPlan child;
+    private final Map<String, SQLMetric> metrics;
+
+    /** Parameters mirror the product elements, so Spark's reflective copies of tree nodes work. */
+    public ColumnarGroupedWeightedAvgExec(Seq<WeightedAvg> functions, Seq<Object> keyOrdinals,
+                                          Seq<Object> weightOrdinals, Seq<Object> valueOrdinals, int maxGroups,
+                                          Seq<Attribute> output, SparkPlan child) {
+        this.functions = functions;
+        this.keyOrdinals = keyOrdinals;
+        this.weightOrdinals = weightOrdinals;
+        this.valueOrdinals = valueOrdinals;
+        this.maxGroups = maxGroups;
+        this.output = output;
+        this.child = child;
+        SparkContext context = child.sparkContext();
+        this.metrics = Map.of(
+                "numOutputRows", SQLMetrics.createMetric(context, "number of output rows"),
+                "rowsAggregated", SQLMetrics.createMetric(context, "rows aggregated"),
+                "flushes", SQLMetrics.createMetric(context, "partial results emitted early (maxGroups)"),
+                "aggregationTime", SQLMetrics.createNanoTimingMetric(context, "time aggregating", -1L));
+    }
+
+    @Override
+    public Seq<Attribute> output() {
+        return output;
+    }
+
+    /** The partial-state columns come from here, not from the child. */
+    @Override
+    public AttributeSet producedAttributes() {
+        return outputSet();
+    }
+
+    @Override
+    public String simpleString(int maxFields) {
+        List<Attribute> columns = CollectionConverters.asJava(child.output());
+        return "ColumnarGroupedWeightedAvg keys=" + CollectionConverters.asJava(keyOrdinals).stream()
+                .map(k -> columns.get((Integer) k).toString()).toList()
+                + ", functions=" + CollectionConverters.asJava(functions).stream()
+                .map(f -> "partial_" + f.sql()).toList()
+                + ", maxGroups=" + maxGroups + ", output=" + output.mkString("[", ", ", "]");
+    }
+
+    @Override
+    public Seq<SparkPlan> children() {
+        return CollectionConverters.asScala(List.of(child)).toSeq();
+    }
+
+    @Override
+    public SparkPlan withNewChildrenInternal(IndexedSeq<SparkPlan> children) {
+        return new ColumnarGroupedWeightedAvgExec(functions, keyOrdinals, weightOrdinals, valueOrdinals, maxGroups,
+                output, children.apply(0));
+    }
+
+    @Override
+    public scala.collection.immutable.Map<String, SQLMetric> metrics() {
+        return scala.collection.immutable.Map$.MODULE$.from(CollectionConverters.asScala(metrics));
+    }
+
+    @Override
+    public RDD<InternalRow> doExecute() {
+        DataType[] columnTypes = CollectionConverters.asJava(child.output()).stream().map(Attribute::dataType)
+                .toArray(DataType[]::new);
+        PartialAggregation aggregation = new PartialAggregation(columnTypes, ints(keyOrdinals), ints(weightOrdinals),
+                ints(valueOrdinals), maxGroups, DataTypeUtils.fromAttributes(output), metrics);
+        return child.executeColumnar().toJavaRDD()
+                .mapPartitions(aggregation::aggregate)
+                .rdd();
+    }
+
+    /** What a task runs: no reference to the plan, so only these few fields travel to executors. */
+    private record PartialAggregation(DataType[] columnTypes, int[] keys, int[] weights, int[] values, int maxGroups,
+                                      StructType schema, Map<String, SQLMetric> metrics) implements Serializable {
+
+        Iterator<InternalRow> aggregate(Iterator<ColumnarBatch> batches) {
+            UnsafeProjection toUnsafe = UnsafeProjection.create(schema);
+            return new Iterator<>() {
+                private Iterator<InternalRow> results = Collections.emptyIterator();
+
+                @Override
+                public boolean hasNext() {
+                    if (!results.hasNext() && batches.hasNext()) {
+                        results = aggregateUpToMaxGroups(batches);
+                    }
+                    return results.hasNext();
+                }
+
+                @Override
+                public InternalRow next() {
+                    if (!hasNext()) {
+                        throw new NoSuchElementException();
+                    }
+                    metrics.get("numOutputRows").add(1);
+                    return toUnsafe.apply(results.next());
+                }
+            };
+        }
+
+        /** Reads batches until they run out or the groups pass maxGroups; their rows then. */
+        private Iterator<InternalRow> aggregateUpToMaxGroups(Iterator<ColumnarBatch> batches) {
+            double[] unknown = new double[weights.length];
+            Arrays.fill(unknown, Double.NaN);
+            GroupedAggregation grouped = new GroupedAggregation(columnTypes, keys, null, 0, weights, values,
+                    unknown, unknown);
+            long rows = 0;
+            long nanos = 0;
+            while (batches.hasNext() && grouped.groups() <= maxGroups) {
+                ColumnarBatch batch = batches.next();
+                long start = System.nanoTime();
+                grouped.add(batch, null);
+                nanos += System.nanoTime() - start;
+                rows += batch.numRows();
+            }
+            if (batches.hasNext()) {
+                metrics.get("flushes").add(1);
+            }
+            metrics.get("rowsAggregated").add(rows);
+            metrics.get("aggregationTime").add(nanos);
+            return grouped.results();
+        }
+    }
+
+    private static int[] ints(Seq<Object> values) {
+        return CollectionConverters.asJava(values).stream().mapToInt(v -> (Integer) v).toArray();
+    }
+
+    // ---- what a Scala case class would generate ----------------------------------------------------
+
+    @Override
+    public int productArity() {
+        return 7;
+    }
+
+    @Override
+    public Object productElement(int n) {
+        return switch (n) {
+            case 0 -> functions;
+            case 1 -> keyOrdinals;
+            case 2 -> weightOrdinals;
+            case 3 -> valueOrdinals;
+            case 4 -> maxGroups;
+            case 5 -> output;
+            case 6 -> child;
+            default -> throw new IndexOutOfBoundsException(n);
+        };
+    }
+
+    @Override
+    public boolean canEqual(Object other) {
+        return other instanceof ColumnarGroupedWeightedAvgExec;
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof ColumnarGroupedWeightedAvgExec o && functions.equals(o.functions)
+                && keyOrdinals.equals(o.keyOrdinals) && weightOrdinals.equals(o.weightOrdinals)
+                && valueOrdinals.equals(o.valueOrdinals) && maxGroups == o.maxGroups && output.equals(o.output)
+                && child.equals(o.child);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(functions, keyOrdinals, weightOrdinals, valueOrdinals, maxGroups, output, child);
+    }
+}
