@@ -60,12 +60,17 @@ class ColumnarGroupByTest {
     /** Each group's answer by key, doubles as their bits, from a query with the given settings. */
     private static Map<String, String> answers(String table, String keys, String weight, boolean wanted,
                                                int maxGroups) {
+        return answers(table, keys, "weighted_avg(v, " + weight + "), weighted_avg_stats(v, " + weight + ")", weight,
+                wanted, maxGroups);
+    }
+
+    private static Map<String, String> answers(String table, String keys, String aggregates, String weight,
+                                               boolean wanted, int maxGroups) {
         try (SparkTestSession.ConfScope ignored = SparkTestSession.withConf(PushDownWeightedAvg.ENABLED_KEY, "false",
                 ColumnarWeightedAvgRule.ENABLED_KEY, Boolean.toString(wanted),
                 ColumnarWeightedAvgRule.MAX_GROUPS_KEY, Integer.toString(maxGroups))) {
             spark.read().parquet(dir.resolve(table).toString()).createOrReplaceTempView("t");
-            Dataset<Row> query = spark.sql("SELECT " + keys + ", weighted_avg(v, " + weight + "), weighted_avg_stats(v, "
-                    + weight + ") FROM t GROUP BY " + keys);
+            Dataset<Row> query = spark.sql("SELECT " + keys + ", " + aggregates + " FROM t GROUP BY " + keys);
             List<Row> result = query.collectAsList();
             // after the run, as adaptive execution plans each stage when it starts
             boolean columnar = query.queryExecution().executedPlan().toString().contains("ColumnarGroupedWeightedAvg");
@@ -119,6 +124,17 @@ class ColumnarGroupByTest {
     @ValueSource(strings = {"kd", "ks, kd", "kd, k"})
     void partitionColumnsAsKeys(String keys) {
         sameAsRowPath("by-day", keys, "wl");
+    }
+
+    /** FILTER clauses skip rows per function; a group whose rows a filter rejects all still appears. */
+    @Test
+    void filterClausesGiveTheRowPathsBits() {
+        String aggregates = "weighted_avg(v, w) FILTER (WHERE kl % 3 = 0 AND v > 0), "
+                + "weighted_avg_stats(v, wl) FILTER (WHERE ks IS NOT NULL)";
+        Map<String, String> rowPath = answers("by-day", "kd, kdec", aggregates, "w", false, 1 << 20);
+        Map<String, String> columnar = answers("by-day", "kd, kdec", aggregates, "w", true, 1 << 20);
+        assertEquals(rowPath, columnar);
+        assertTrue(rowPath.values().stream().anyMatch(v -> v.startsWith("null ")), "a group the filter empties");
     }
 
     @Test

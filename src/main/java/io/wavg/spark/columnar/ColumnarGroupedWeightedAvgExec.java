@@ -1,6 +1,7 @@
 package io.wavg.spark.columnar;
 
 import java.io.Serializable;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Iterator;
@@ -10,10 +11,15 @@ import java.util.NoSuchElementException;
 import java.util.Objects;
 
 import org.apache.spark.SparkContext;
+import org.apache.spark.TaskContext;
 import org.apache.spark.rdd.RDD;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.Attribute;
 import org.apache.spark.sql.catalyst.expressions.AttributeSet;
+import org.apache.spark.sql.catalyst.expressions.BasePredicate;
+import org.apache.spark.sql.catalyst.expressions.Expression;
+import org.apache.spark.sql.catalyst.expressions.Literal;
+import org.apache.spark.sql.catalyst.expressions.Predicate$;
 import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
 import org.apache.spark.sql.catalyst.types.DataTypeUtils;
 import org.apache.spark.sql.execution.SparkPlan;
@@ -34,7 +40,8 @@ import scala.jdk.javaapi.CollectionConverters;
  * their groups from the key vectors, their pairs go to compact exact per-group sums, and each task
  * emits one row a group (the keys, then each function's serialized partial state), as Spark's partial
  * aggregate would, without the sort that an object-state aggregate falls back to past a few groups.
- * A task that meets more than {@code maxGroups} groups emits what it holds and starts afresh, so its
+ * A function's FILTER (WHERE …) over the scan's columns skips the rows it rejects, which still make
+ * their groups. A task that meets more than {@code maxGroups} groups emits what it holds and starts afresh, so its
  * memory stays bounded; the final aggregate merges the repeated groups exactly.
  */
 public final class ColumnarGroupedWeightedAvgExec extends SparkPlan {
@@ -44,6 +51,7 @@ public final class ColumnarGroupedWeightedAvgExec extends SparkPlan {
     private final Seq<Object> keyOrdinals;    // column of each GROUP BY key in the child's batches
     private final Seq<Object> weightOrdinals; // column of each function's weight
     private final Seq<Object> valueOrdinals;
+    private final Seq<Expression> filters;    // each function's FILTER (WHERE …), TRUE for none
     private final int maxGroups;
     private final Seq<Attribute> output;
     private final SparkPlan child;
@@ -51,12 +59,14 @@ public final class ColumnarGroupedWeightedAvgExec extends SparkPlan {
 
     /** Parameters mirror the product elements, so Spark's reflective copies of tree nodes work. */
     public ColumnarGroupedWeightedAvgExec(Seq<WeightedAvg> functions, Seq<Object> keyOrdinals,
-                                          Seq<Object> weightOrdinals, Seq<Object> valueOrdinals, int maxGroups,
-                                          Seq<Attribute> output, SparkPlan child) {
+                                          Seq<Object> weightOrdinals, Seq<Object> valueOrdinals,
+                                          Seq<Expression> filters, int maxGroups, Seq<Attribute> output,
+                                          SparkPlan child) {
         this.functions = functions;
         this.keyOrdinals = keyOrdinals;
         this.weightOrdinals = weightOrdinals;
         this.valueOrdinals = valueOrdinals;
+        this.filters = filters;
         this.maxGroups = maxGroups;
         this.output = output;
         this.child = child;
@@ -86,6 +96,8 @@ public final class ColumnarGroupedWeightedAvgExec extends SparkPlan {
                 .map(k -> columns.get((Integer) k).toString()).toList()
                 + ", functions=" + CollectionConverters.asJava(functions).stream()
                 .map(f -> "partial_" + f.sql()).toList()
+                + (CollectionConverters.asJava(filters).stream().allMatch(ColumnarGroupedWeightedAvgExec::none) ? ""
+                        : ", filters=" + CollectionConverters.asJava(filters).stream().map(Expression::sql).toList())
                 + ", maxGroups=" + maxGroups + ", output=" + output.mkString("[", ", ", "]");
     }
 
@@ -96,8 +108,8 @@ public final class ColumnarGroupedWeightedAvgExec extends SparkPlan {
 
     @Override
     public SparkPlan withNewChildrenInternal(IndexedSeq<SparkPlan> children) {
-        return new ColumnarGroupedWeightedAvgExec(functions, keyOrdinals, weightOrdinals, valueOrdinals, maxGroups,
-                output, children.apply(0));
+        return new ColumnarGroupedWeightedAvgExec(functions, keyOrdinals, weightOrdinals, valueOrdinals, filters,
+                maxGroups, output, children.apply(0));
     }
 
     @Override
@@ -109,26 +121,37 @@ public final class ColumnarGroupedWeightedAvgExec extends SparkPlan {
     public RDD<InternalRow> doExecute() {
         DataType[] columnTypes = CollectionConverters.asJava(child.output()).stream().map(Attribute::dataType)
                 .toArray(DataType[]::new);
+        List<Expression> predicates = CollectionConverters.asJava(filters).stream()
+                .map(f -> none(f) ? null : f).toList();
         PartialAggregation aggregation = new PartialAggregation(columnTypes, ints(keyOrdinals), ints(weightOrdinals),
-                ints(valueOrdinals), maxGroups, DataTypeUtils.fromAttributes(output), metrics);
+                ints(valueOrdinals), new ArrayList<>(predicates), child.output(), maxGroups,
+                DataTypeUtils.fromAttributes(output), metrics);
         return child.executeColumnar().toJavaRDD()
                 .mapPartitions(aggregation::aggregate)
                 .rdd();
     }
 
     /** What a task runs: no reference to the plan, so only these few fields travel to executors. */
-    private record PartialAggregation(DataType[] columnTypes, int[] keys, int[] weights, int[] values, int maxGroups,
+    private record PartialAggregation(DataType[] columnTypes, int[] keys, int[] weights, int[] values,
+                                      List<Expression> filters, Seq<Attribute> input, int maxGroups,
                                       StructType schema, Map<String, SQLMetric> metrics) implements Serializable {
 
         Iterator<InternalRow> aggregate(Iterator<ColumnarBatch> batches) {
             UnsafeProjection toUnsafe = UnsafeProjection.create(schema);
+            BasePredicate[] predicates = new BasePredicate[filters.size()];
+            for (int f = 0; f < predicates.length; f++) {
+                if (filters.get(f) != null) {
+                    predicates[f] = Predicate$.MODULE$.create(filters.get(f), input);
+                    predicates[f].initialize(TaskContext.getPartitionId());
+                }
+            }
             return new Iterator<>() {
                 private Iterator<InternalRow> results = Collections.emptyIterator();
 
                 @Override
                 public boolean hasNext() {
                     if (!results.hasNext() && batches.hasNext()) {
-                        results = aggregateUpToMaxGroups(batches);
+                        results = aggregateUpToMaxGroups(batches, predicates);
                     }
                     return results.hasNext();
                 }
@@ -145,7 +168,8 @@ public final class ColumnarGroupedWeightedAvgExec extends SparkPlan {
         }
 
         /** Reads batches until they run out or the groups pass maxGroups; their rows then. */
-        private Iterator<InternalRow> aggregateUpToMaxGroups(Iterator<ColumnarBatch> batches) {
+        private Iterator<InternalRow> aggregateUpToMaxGroups(Iterator<ColumnarBatch> batches,
+                                                             BasePredicate[] predicates) {
             double[] unknown = new double[weights.length];
             Arrays.fill(unknown, Double.NaN);
             GroupedAggregation grouped = new GroupedAggregation(columnTypes, keys, null, 0, weights, values,
@@ -155,7 +179,7 @@ public final class ColumnarGroupedWeightedAvgExec extends SparkPlan {
             while (batches.hasNext() && grouped.groups() <= maxGroups) {
                 ColumnarBatch batch = batches.next();
                 long start = System.nanoTime();
-                grouped.add(batch, null);
+                grouped.add(batch, null, skips(batch, predicates));
                 nanos += System.nanoTime() - start;
                 rows += batch.numRows();
             }
@@ -168,6 +192,27 @@ public final class ColumnarGroupedWeightedAvgExec extends SparkPlan {
         }
     }
 
+    /** Per function, one byte per row that is non-zero where its FILTER rejects the row; null for none. */
+    private static byte[][] skips(ColumnarBatch batch, BasePredicate[] predicates) {
+        byte[][] skips = null;
+        int n = batch.numRows();
+        for (int f = 0; f < predicates.length; f++) {
+            if (predicates[f] != null) {
+                skips = skips != null ? skips : new byte[predicates.length][];
+                skips[f] = new byte[n];
+                for (int i = 0; i < n; i++) {
+                    skips[f][i] = (byte) (predicates[f].eval(batch.getRow(i)) ? 0 : 1);
+                }
+            }
+        }
+        return skips;
+    }
+
+    /** Whether a function's filter is the TRUE that stands for no FILTER clause. */
+    static boolean none(Expression filter) {
+        return filter instanceof Literal literal && Boolean.TRUE.equals(literal.value());
+    }
+
     private static int[] ints(Seq<Object> values) {
         return CollectionConverters.asJava(values).stream().mapToInt(v -> (Integer) v).toArray();
     }
@@ -176,7 +221,7 @@ public final class ColumnarGroupedWeightedAvgExec extends SparkPlan {
 
     @Override
     public int productArity() {
-        return 7;
+        return 8;
     }
 
     @Override
@@ -186,9 +231,10 @@ public final class ColumnarGroupedWeightedAvgExec extends SparkPlan {
             case 1 -> keyOrdinals;
             case 2 -> weightOrdinals;
             case 3 -> valueOrdinals;
-            case 4 -> maxGroups;
-            case 5 -> output;
-            case 6 -> child;
+            case 4 -> filters;
+            case 5 -> maxGroups;
+            case 6 -> output;
+            case 7 -> child;
             default -> throw new IndexOutOfBoundsException(n);
         };
     }
@@ -202,12 +248,12 @@ public final class ColumnarGroupedWeightedAvgExec extends SparkPlan {
     public boolean equals(Object other) {
         return other instanceof ColumnarGroupedWeightedAvgExec o && functions.equals(o.functions)
                 && keyOrdinals.equals(o.keyOrdinals) && weightOrdinals.equals(o.weightOrdinals)
-                && valueOrdinals.equals(o.valueOrdinals) && maxGroups == o.maxGroups && output.equals(o.output)
-                && child.equals(o.child);
+                && valueOrdinals.equals(o.valueOrdinals) && filters.equals(o.filters) && maxGroups == o.maxGroups
+                && output.equals(o.output) && child.equals(o.child);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(functions, keyOrdinals, weightOrdinals, valueOrdinals, maxGroups, output, child);
+        return Objects.hash(functions, keyOrdinals, weightOrdinals, valueOrdinals, filters, maxGroups, output, child);
     }
 }

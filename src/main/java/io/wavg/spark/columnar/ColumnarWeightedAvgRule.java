@@ -9,6 +9,7 @@ import org.apache.spark.sql.catalyst.expressions.Attribute;
 import org.apache.spark.sql.catalyst.expressions.AttributeReference;
 import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.catalyst.expressions.KnownFloatingPointNormalized;
+import org.apache.spark.sql.catalyst.expressions.Literal;
 import org.apache.spark.sql.catalyst.expressions.NamedExpression;
 import org.apache.spark.sql.catalyst.optimizer.NormalizeNaNAndZero;
 import org.apache.spark.sql.catalyst.expressions.aggregate.AggregateExpression;
@@ -29,9 +30,10 @@ import scala.jdk.javaapi.CollectionConverters;
  * Replaces the partial aggregation of weighted_avg over a columnar scan with
  * {@link ColumnarWeightedAvgExec}, which hands the scan's column vectors to the kernel a batch at a
  * time instead of turning them into rows first, or, with GROUP BY columns, with
- * {@link ColumnarGroupedWeightedAvgExec}. Anything it does not recognise (FILTER, DISTINCT, other
- * aggregates, arguments or keys that are not plain columns, non-numeric arguments, a filter or a
- * computed projection between scan and aggregate) keeps Spark's row path, which gives the same bits.
+ * {@link ColumnarGroupedWeightedAvgExec}, FILTER clauses included. Anything it does not recognise
+ * (FILTER without GROUP BY, DISTINCT, other aggregates, arguments, keys or filters over anything but
+ * the scan's columns, non-numeric arguments, a filter or a computed projection between scan and
+ * aggregate) keeps Spark's row path, which gives the same bits.
  */
 public final class ColumnarWeightedAvgRule extends ColumnarRule {
     /** Set to false to keep Spark's row path for every weighted_avg. */
@@ -77,11 +79,18 @@ public final class ColumnarWeightedAvgRule extends ColumnarRule {
         List<WeightedAvg> functions = new ArrayList<>();
         List<Object> weightOrdinals = new ArrayList<>();
         List<Object> valueOrdinals = new ArrayList<>();
+        List<Expression> filters = new ArrayList<>();
         for (AggregateExpression expression : CollectionConverters.asJava(aggregate.aggregateExpressions())) {
-            if (expression.mode() != Partial$.MODULE$ || expression.isDistinct() || expression.filter().isDefined()
+            if (expression.mode() != Partial$.MODULE$ || expression.isDistinct()
                     || !(expression.aggregateFunction() instanceof WeightedAvg function)) {
                 return null;
             }
+            Expression filter = expression.filter().isDefined() ? expression.filter().get() : Literal.TrueLiteral();
+            if (expression.filter().isDefined() && (aggregate.groupingExpressions().isEmpty()
+                    || !readsOnly(filter, scanOutput))) {
+                return null; // the global exec takes no FILTER; a filter over computed columns needs rows
+            }
+            filters.add(filter);
             int weight = numericColumn(function.weight(), scanOutput);
             int value = numericColumn(function.value(), scanOutput);
             if (weight < 0 || value < 0) {
@@ -111,7 +120,7 @@ public final class ColumnarWeightedAvgRule extends ColumnarRule {
                     aggregate.output(), scan);
         }
         return new ColumnarGroupedWeightedAvgExec(seq(functions), seq(keyOrdinals), seq(weightOrdinals),
-                seq(valueOrdinals), maxGroups, aggregate.output(), scan);
+                seq(valueOrdinals), seq(filters), maxGroups, aggregate.output(), scan);
     }
 
     private static <T> scala.collection.immutable.Seq<T> seq(List<T> items) {
@@ -129,6 +138,12 @@ public final class ColumnarWeightedAvgRule extends ColumnarRule {
             return normalize.child();
         }
         return expression;
+    }
+
+    /** Whether every column the expression reads is one of the scan's. */
+    private static boolean readsOnly(Expression expression, List<Attribute> scanOutput) {
+        return CollectionConverters.asJava(expression.references().toSeq()).stream()
+                .allMatch(a -> column(a, scanOutput) >= 0);
     }
 
     /** The ordinal in the scan output of a numeric column the expression reads directly, or -1. */

@@ -55,6 +55,16 @@ public final class GroupedAggregation {
 
     /** Adds rows 0..n-1 of a batch, but those where {@code excluded} (null for none) is non-zero. */
     public void add(ColumnarBatch batch, byte[] excluded) {
+        add(batch, excluded, null);
+    }
+
+    /**
+     * As {@link #add(ColumnarBatch, byte[])}; besides, function f skips the rows where
+     * {@code skips[f]} is non-zero (a FILTER clause), while those rows still make their groups.
+     *
+     * @param skips per function, one byte per row or null for none; null for no function
+     */
+    public void add(ColumnarBatch batch, byte[] excluded, byte[][] skips) {
         int n = batch.numRows();
         int[] groups = groupIds.length >= n ? groupIds : (groupIds = new int[n]);
         index.groupsOf(batch, n, excluded, groups);
@@ -62,6 +72,9 @@ public final class GroupedAggregation {
             ColumnVector w = batch.column(weightColumns[f]);
             ColumnVector v = batch.column(valueColumns[f]);
             byte[] skip = VectorAccess.union(VectorAccess.nulls(w, n), VectorAccess.nulls(v, n), n);
+            if (skips != null) {
+                skip = VectorAccess.union(skip, skips[f], n);
+            }
             sums[f].ensureGroups(index.size());
             sums[f].addAll(groups, weights[f].read(w, n), values[f].read(v, n), skip, n);
         }
