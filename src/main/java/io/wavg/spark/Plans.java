@@ -6,9 +6,10 @@ import java.util.function.Function;
 
 import org.apache.spark.sql.catalyst.trees.TreeNode;
 
+import scala.collection.immutable.Seq;
 import scala.jdk.javaapi.CollectionConverters;
 
-/** Plan rewriting shared by the extension's rules. */
+/** Plan rewriting, and the Scala collection conversions the extension's rules and plan nodes share. */
 public final class Plans {
     private Plans() {}
 
@@ -26,5 +27,15 @@ public final class Plans {
             children.add(replaceTopDown(child, replacement));
         }
         return node.withNewChildren(CollectionConverters.asScala(children).toSeq());
+    }
+
+    /** A Java list as the immutable Scala sequence plan nodes and expressions take. */
+    public static <T> Seq<T> seq(List<T> items) {
+        return CollectionConverters.asScala(items).toSeq();
+    }
+
+    /** Column ordinals a plan node keeps as a product element (boxed Integers) as an int array. */
+    public static int[] ints(Seq<Object> ordinals) {
+        return CollectionConverters.asJava(ordinals).stream().mapToInt(v -> (Integer) v).toArray();
     }
 }

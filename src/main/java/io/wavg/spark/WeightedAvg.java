@@ -1,5 +1,7 @@
 package io.wavg.spark;
 
+import static io.wavg.spark.Plans.seq;
+
 import java.io.Serializable;
 import java.util.List;
 import java.util.Objects;
@@ -169,9 +171,5 @@ public final class WeightedAvg extends WeightedSumAggregate {
     @Override
     public int hashCode() {
         return Objects.hash(value, weight, output, kernelChoice, mutableAggBufferOffset, inputAggBufferOffset);
-    }
-
-    private static <T> Seq<T> seq(List<T> items) {
-        return CollectionConverters.asScala(items).toSeq();
     }
 }

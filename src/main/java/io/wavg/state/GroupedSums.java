@@ -37,7 +37,6 @@ public final class GroupedSums {
     private long[] counts = new long[0];
     private short[] sinceFold = new short[0];
     private WeightedSum[] exact = new WeightedSum[0];
-    private int groups; // ids below this may have been used
 
     /**
      * @param maxWeight an upper bound on |weight| over the pairs to come, or NaN if unknown
@@ -64,7 +63,6 @@ public final class GroupedSums {
             sinceFold = Arrays.copyOf(sinceFold, capacity);
             exact = Arrays.copyOf(exact, capacity);
         }
-        this.groups = Math.max(this.groups, groups);
     }
 
     /**
@@ -101,8 +99,8 @@ public final class GroupedSums {
         double weight = headroom(fast ? Math.max(maxWeight, batchWeight) : batchWeight);
         double value = headroom(fast ? Math.max(maxValue, batchValue) : batchValue);
         if (fast) {
-            for (int g = 0; g < groups; g++) {
-                if (sinceFold[g] != 0) {
+            for (int g = 0; g < sinceFold.length; g++) {
+                if (sinceFold[g] != 0) { // unused ids have nothing to fold
                     fold(g);
                 }
             }

@@ -1,5 +1,7 @@
 package io.wavg.spark.columnar;
 
+import static io.wavg.spark.Plans.ints;
+
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -211,10 +213,6 @@ public final class ColumnarGroupedWeightedAvgExec extends SparkPlan {
     /** Whether a function's filter is the TRUE that stands for no FILTER clause. */
     static boolean none(Expression filter) {
         return filter instanceof Literal literal && Boolean.TRUE.equals(literal.value());
-    }
-
-    private static int[] ints(Seq<Object> values) {
-        return CollectionConverters.asJava(values).stream().mapToInt(v -> (Integer) v).toArray();
     }
 
     // ---- what a Scala case class would generate ----------------------------------------------------

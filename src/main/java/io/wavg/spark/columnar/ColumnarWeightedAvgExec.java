@@ -1,5 +1,7 @@
 package io.wavg.spark.columnar;
 
+import static io.wavg.spark.Plans.ints;
+
 import java.io.Serializable;
 import java.util.List;
 import java.util.Map;
@@ -152,10 +154,6 @@ public final class ColumnarWeightedAvgExec extends SparkPlan {
             InternalRow row = UnsafeProjection.create(schema).apply(new GenericInternalRow(serialized)).copy();
             return List.of(row).iterator();
         }
-    }
-
-    private static int[] ints(Seq<Object> values) {
-        return CollectionConverters.asJava(values).stream().mapToInt(v -> (Integer) v).toArray();
     }
 
     // ---- what a Scala case class would generate ----------------------------------------------------

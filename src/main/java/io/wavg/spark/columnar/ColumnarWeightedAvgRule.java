@@ -1,5 +1,7 @@
 package io.wavg.spark.columnar;
 
+import static io.wavg.spark.Plans.seq;
+
 import java.util.ArrayList;
 import java.util.List;
 
@@ -121,10 +123,6 @@ public final class ColumnarWeightedAvgRule extends ColumnarRule {
         }
         return new ColumnarGroupedWeightedAvgExec(seq(functions), seq(keyOrdinals), seq(weightOrdinals),
                 seq(valueOrdinals), seq(filters), maxGroups, aggregate.output(), scan);
-    }
-
-    private static <T> scala.collection.immutable.Seq<T> seq(List<T> items) {
-        return CollectionConverters.asScala(items).toSeq();
     }
 
     /**

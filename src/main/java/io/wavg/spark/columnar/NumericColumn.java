@@ -18,7 +18,6 @@ import org.apache.spark.sql.vectorized.ColumnVector;
  * Values under NULL rows are unspecified.
  */
 public final class NumericColumn {
-    private Dictionary dictionary;
     private Object dictionaryContent; // what decoded was converted from (VectorAccess.dictionaryContent)
     private double[] decoded;
     private boolean wholeDictionary; // decoded holds every entry
@@ -71,7 +70,6 @@ public final class NumericColumn {
     }
 
     private double[] byDictionaryId(WritableColumnVector vector, DataType type, Dictionary current, int n) {
-        dictionary = current;
         Object content = VectorAccess.dictionaryContent(current);
         if (content != dictionaryContent) {
             dictionaryContent = content;
@@ -87,7 +85,7 @@ public final class NumericColumn {
         for (int i = 0; i < n; i++) {
             int id = ids[i];
             // an id under a NULL may be left over from an earlier dictionary, even past this one's end
-            values[i] = id >= 0 && (id < decoded.length || decodes(type, id)) ? decoded[id] : 0.0;
+            values[i] = id >= 0 && (id < decoded.length || decodes(current, type, id)) ? decoded[id] : 0.0;
         }
         return values;
     }
@@ -96,7 +94,7 @@ public final class NumericColumn {
      * Converts dictionary entries on to {@code id} and beyond, as Spark's dictionary does not tell its
      * size; false when the dictionary ends before {@code id}.
      */
-    private boolean decodes(DataType type, int id) {
+    private boolean decodes(Dictionary dictionary, DataType type, int id) {
         if (wholeDictionary) {
             return false;
         }
@@ -104,7 +102,7 @@ public final class NumericColumn {
         double[] grown = Arrays.copyOf(decoded, Math.max(id + 1, 2 * from));
         for (int i = from; i < grown.length; i++) {
             try {
-                grown[i] = decode(type, i);
+                grown[i] = decode(dictionary, type, i);
             } catch (RuntimeException pastTheEnd) {
                 grown = Arrays.copyOf(grown, i);
                 wholeDictionary = true;
@@ -115,7 +113,7 @@ public final class NumericColumn {
         return id < decoded.length;
     }
 
-    private double decode(DataType type, int id) {
+    private static double decode(Dictionary dictionary, DataType type, int id) {
         if (type == DataTypes.DoubleType) {
             return dictionary.decodeToDouble(id);
         }

@@ -18,39 +18,21 @@ import org.apache.spark.sql.vectorized.ColumnVector;
  * Other vectors, and dictionary-encoded ones, are copied through the public API.
  */
 public final class VectorAccess {
-    private static final VarHandle DOUBLE_DATA = field("doubleData", double[].class);
-    private static final VarHandle NULLS = field("nulls", byte[].class);
-    private static final VarHandle LONG_DATA = field("longData", long[].class);
-    private static final VarHandle INT_DATA = field("intData", int[].class);
-    /** Spark keeps a vector's dictionary protected; null where it cannot be read. */
-    private static final VarHandle DICTIONARY = dictionaryField();
-    private static final VarHandle PARQUET_DICTIONARY = parquetDictionaryField();
+    private static final VarHandle DOUBLE_DATA = field(OnHeapColumnVector.class, "doubleData", double[].class);
+    private static final VarHandle NULLS = field(OnHeapColumnVector.class, "nulls", byte[].class);
+    private static final VarHandle LONG_DATA = field(OnHeapColumnVector.class, "longData", long[].class);
+    private static final VarHandle INT_DATA = field(OnHeapColumnVector.class, "intData", int[].class);
+    /** Spark keeps a vector's dictionary protected, and the Parquet one inside its wrapper private. */
+    private static final VarHandle DICTIONARY = field(WritableColumnVector.class, "dictionary", Dictionary.class);
+    private static final VarHandle PARQUET_DICTIONARY = field(ParquetDictionary.class, "dictionary",
+            org.apache.parquet.column.Dictionary.class);
 
     private VectorAccess() {}
 
     /** Null where this Spark build lays its vectors out differently: then the public API is used. */
-    private static VarHandle field(String name, Class<?> type) {
+    private static VarHandle field(Class<?> owner, String name, Class<?> type) {
         try {
-            return MethodHandles.privateLookupIn(OnHeapColumnVector.class, MethodHandles.lookup())
-                    .findVarHandle(OnHeapColumnVector.class, name, type);
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            return null;
-        }
-    }
-
-    private static VarHandle dictionaryField() {
-        try {
-            return MethodHandles.privateLookupIn(WritableColumnVector.class, MethodHandles.lookup())
-                    .findVarHandle(WritableColumnVector.class, "dictionary", Dictionary.class);
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            return null;
-        }
-    }
-
-    private static VarHandle parquetDictionaryField() {
-        try {
-            return MethodHandles.privateLookupIn(ParquetDictionary.class, MethodHandles.lookup())
-                    .findVarHandle(ParquetDictionary.class, "dictionary", org.apache.parquet.column.Dictionary.class);
+            return MethodHandles.privateLookupIn(owner, MethodHandles.lookup()).findVarHandle(owner, name, type);
         } catch (ReflectiveOperationException | RuntimeException e) {
             return null;
         }

@@ -104,33 +104,12 @@ public final class GroupIndex {
                 // rows with a NULL key go through the tuple table, apart from every packed key
                 groups[i] = excluded != null && excluded[i] != 0 ? EMPTY
                         : firstNulls != null && firstNulls[i] != 0 || secondNulls != null && secondNulls[i] != 0
-                        ? tuple(i) : pair(first[i], second[i]);
+                        ? tuple(i) : hashedId(first[i] << 32 | second[i] & 0xffffffffL);
             }
             return;
         }
         for (int i = 0; i < n; i++) {
             groups[i] = excluded != null && excluded[i] != 0 ? EMPTY : tuple(i);
-        }
-    }
-
-    /** The id of two non-NULL int-sized codes, packed into the hashed slots as one long. */
-    private int pair(long first, long second) {
-        long code = first << 32 | second & 0xffffffffL;
-        int mask = slotIds.length - 1;
-        for (int slot = mix(code) & mask; ; slot = (slot + 1) & mask) {
-            int id = slotIds[slot];
-            if (id == EMPTY) {
-                id = add(0L);
-                keys[2 * id] = first;
-                keys[2 * id + 1] = second;
-                slotHashes[slot] = code;
-                slotIds[slot] = id;
-                growIfFull();
-                return id;
-            }
-            if (slotHashes[slot] == code && nullMasks[id] == 0) {
-                return id;
-            }
         }
     }
 
@@ -175,6 +154,14 @@ public final class GroupIndex {
             }
             return id;
         }
+        return hashedId(code);
+    }
+
+    /**
+     * The id of a code that is the whole key: a single key's code, or two keys' codes packed. Slots of
+     * groups with a NULL key (tuples) hold hashes instead, so those never match here.
+     */
+    private int hashedId(long code) {
         int mask = slotIds.length - 1;
         for (int slot = mix(code) & mask; ; slot = (slot + 1) & mask) {
             int id = slotIds[slot];
@@ -185,7 +172,7 @@ public final class GroupIndex {
                 growIfFull();
                 return id;
             }
-            if (slotHashes[slot] == code) {
+            if (slotHashes[slot] == code && nullMasks[id] == 0) {
                 return id;
             }
         }
@@ -234,7 +221,7 @@ public final class GroupIndex {
         return true;
     }
 
-    /** A new group; for a single key, its code is stored. */
+    /** A new group; a single key's code, or two packed codes, are stored (a tuple stores its own). */
     private int add(long code) {
         if (width * (size + 1) > keys.length) {
             keys = Arrays.copyOf(keys, 2 * keys.length + width);
@@ -244,6 +231,9 @@ public final class GroupIndex {
         }
         if (width == 1) {
             keys[size] = code;
+        } else if (packed) { // both halves sign-extend back to the int-sized codes
+            keys[2 * size] = code >> 32;
+            keys[2 * size + 1] = (int) code;
         }
         return size++;
     }

@@ -103,8 +103,7 @@ public final class GroupedAggregation {
             public InternalRow next() {
                 Object[] key = index.key(group);
                 Object[] row = Arrays.copyOf(key, key.length + sums.length);
-                for (int f = 0; f < sums.length; f++) {
-                    sums[f].ensureGroups(group + 1);
+                for (int f = 0; f < sums.length; f++) { // add() made every function's sums hold each group
                     row[key.length + f] = sums[f].take(group).serialize();
                 }
                 group++;

@@ -202,7 +202,6 @@ abstract class KeyCodes {
         private final boolean binary;
         private final Map<UTF8String, Integer> ids = new HashMap<>();
         private final List<UTF8String> values = new ArrayList<>();
-        private Dictionary dictionary;
         private Object dictionaryContent; // what codeOfDictionaryId was filled from
         private int[] codeOfDictionaryId = new int[0];
 
@@ -226,7 +225,6 @@ abstract class KeyCodes {
         }
 
         private void fromDictionary(WritableColumnVector vector, Dictionary current, int n, long[] out) {
-            dictionary = current;
             Object content = VectorAccess.dictionaryContent(current);
             if (content != dictionaryContent) {
                 dictionaryContent = content;
@@ -246,7 +244,7 @@ abstract class KeyCodes {
                 }
                 int code = codeOfDictionaryId[id];
                 if (code < 0) {
-                    code = intern(UTF8String.fromBytes(dictionary.decodeToBinary(id)));
+                    code = intern(UTF8String.fromBytes(current.decodeToBinary(id)));
                     codeOfDictionaryId[id] = code;
                 }
                 out[i] = code;

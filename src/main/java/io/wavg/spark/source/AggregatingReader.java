@@ -54,8 +54,8 @@ final class AggregatingReader implements PartitionReader<InternalRow> {
     private long peakBufferBytes;
     private long rowsAggregated;
     private long aggregationNanos;
-    private NumericColumn[] weightColumns; // per function, how its weights are read without GROUP BY
-    private NumericColumn[] valueColumns;
+    private final NumericColumn[] weightColumns; // per function, how its weights are read without GROUP BY
+    private final NumericColumn[] valueColumns;
 
     AggregatingReader(RowGroupBundle bundle, PushedAggregation aggregation, Configuration conf) {
         this.bundle = bundle;
@@ -63,6 +63,10 @@ final class AggregatingReader implements PartitionReader<InternalRow> {
         this.conf = conf;
         this.kernels = aggregation.functions().stream().map(f -> Kernels.get(f.kernel()))
                 .toArray(WeightedAvgKernel[]::new);
+        this.weightColumns = aggregation.functions().stream().map(f -> new NumericColumn())
+                .toArray(NumericColumn[]::new);
+        this.valueColumns = aggregation.functions().stream().map(f -> new NumericColumn())
+                .toArray(NumericColumn[]::new);
         List<Attribute> columns = aggregation.columns();
         this.schema = DataTypeUtils.fromAttributes(CollectionConverters.asScala(columns).toSeq());
         if (aggregation.filter() != null) {
@@ -115,8 +119,6 @@ final class AggregatingReader implements PartitionReader<InternalRow> {
 
     private Iterator<InternalRow> global() {
         List<PushedAggregation.Function> functions = aggregation.functions();
-        weightColumns = functions.stream().map(f -> new NumericColumn()).toArray(NumericColumn[]::new);
-        valueColumns = functions.stream().map(f -> new NumericColumn()).toArray(NumericColumn[]::new);
         long[][] states = new long[functions.size()][];
         for (int f = 0; f < states.length; f++) {
             states[f] = StateLayout.newState();

@@ -1,5 +1,7 @@
 package io.wavg.spark.source;
 
+import static io.wavg.spark.Plans.seq;
+
 import java.util.ArrayList;
 import java.util.List;
 
@@ -89,9 +91,5 @@ public final class PushedAggregateStrategy extends SparkStrategy {
 
     private static Seq<SparkPlan> none() {
         return seq(List.of());
-    }
-
-    private static <T> Seq<T> seq(List<T> list) {
-        return CollectionConverters.asScala(list).toSeq();
     }
 }
