@@ -7,14 +7,19 @@ import java.math.BigInteger;
 
 /**
  * An exact sum held as a window of 32-bit two's complement digits: the value is
- * sum(digits[i] * 2^(32 (low + i) - BIAS_BITS)), the top digit signed. Only the digits the data
- * needs are kept, so a sum of values within a few orders of magnitude takes a handful of digits.
+ * sum(digits[i] * 2^(32 (low + i) - BIAS_BITS)) over i below {@code length}, the top digit signed. Only
+ * the digits the data needs are kept, so a sum of values within a few orders of magnitude takes a
+ * handful of digits. Additions work in place while the window has room, so adding to a group's sum
+ * does not allocate; the window only grows, by a digit or two of slack, when a part falls outside it.
  */
 final class FixedPointSum {
     private static final int[] ZERO = new int[0];
     private static final long DIGIT_MASK = 0xffffffffL;
+    /** Digits a new window gets beyond what it must hold, so that carries and nearby parts fit. */
+    private static final int SLACK = 2;
 
     private int low;
+    private int length;
     private int[] digits = ZERO;
 
     /** Adds the digits of a kernel state in canonical form, starting at {@code from}. */
@@ -30,7 +35,7 @@ final class FixedPointSum {
         for (int i = 0; i < window.length; i++) {
             window[i] = (int) state[from + first + i];
         }
-        add(first, window);
+        add(first, window, window.length, window[window.length - 1] >> 31);
     }
 
     /** Adds a finite double exactly. */
@@ -49,93 +54,132 @@ final class FixedPointSum {
         int position = exponent - 1075 + io.wavg.kernel.StateLayout.BIAS_BITS; // of the lowest bit
         int shift = position & 31;
         long low = significand << shift;
-        long high = (significand >>> 1) >>> (63 - shift);
-        int[] digits = {(int) low, (int) (low >>> 32), (int) high, 0}; // a zero top digit keeps it positive
-        if (bits < 0) { // two's complement of the magnitude
-            long carry = 1;
-            for (int i = 0; i < digits.length; i++) {
-                long d = (~digits[i] & DIGIT_MASK) + carry;
-                digits[i] = (int) d;
-                carry = d >>> 32;
-            }
+        long high = (significand >>> 1) >>> (63 - shift); // below 2^21: bits 64..84 of significand * 2^shift
+        long d0 = low & DIGIT_MASK;
+        long d1 = low >>> 32;
+        if (bits < 0) { // two's complement of the 96-bit magnitude; the digits above are all ones
+            d0 = (~d0 & DIGIT_MASK) + 1;
+            d1 = (~d1 & DIGIT_MASK) + (d0 >>> 32);
+            high = (~high & DIGIT_MASK) + (d1 >>> 32);
         }
-        add(position >>> 5, digits);
+        addThree(position >>> 5, (int) d0, (int) d1, (int) high, bits < 0 ? -1 : 0);
     }
 
     void add(FixedPointSum other) {
-        add(other.low, other.digits);
+        if (other.length > 0) {
+            add(other.low, other.digits, other.length, other.digits[other.length - 1] >> 31);
+        }
     }
 
-    private void add(int otherLow, int[] other) {
-        if (other.length == 0) {
+    /** Adds three digits at {@code at}, with {@code extension} (0 or -1) in every digit above them. */
+    private void addThree(int at, int d0, int d1, int d2, int extension) {
+        int high = Math.max(low + length, at + 3) + 1; // one digit above both tops takes the carry
+        if (length == 0 || at < low || high > low + digits.length) {
+            add(at, new int[] {d0, d1, d2}, 3, extension);
             return;
         }
-        if (digits.length == 0) {
-            low = otherLow;
-            digits = other.clone();
-            trim();
-            return;
+        extendTo(high);
+        int i = at - low;
+        long carry = (digits[i] & DIGIT_MASK) + (d0 & DIGIT_MASK);
+        digits[i] = (int) carry;
+        carry = (digits[i + 1] & DIGIT_MASK) + (d1 & DIGIT_MASK) + (carry >>> 32);
+        digits[i + 1] = (int) carry;
+        carry = (digits[i + 2] & DIGIT_MASK) + (d2 & DIGIT_MASK) + (carry >>> 32);
+        digits[i + 2] = (int) carry;
+        propagate(i + 3, extension, carry >>> 32);
+    }
+
+    /**
+     * Adds {@code other[0..otherLength)}, digits from position {@code otherLow} on, with {@code extension}
+     * (0 or -1) in every digit above them.
+     */
+    private void add(int otherLow, int[] other, int otherLength, int extension) {
+        if (length == 0) {
+            low = otherLow; // a zero sum keeps no position
         }
-        int newLow = Math.min(low, otherLow);
-        int newHigh = Math.max(low + digits.length, otherLow + other.length) + 1; // room for the carry
-        int[] sum = new int[newHigh - newLow];
+        int high = Math.max(low + length, otherLow + otherLength) + 1; // one digit above both tops takes the carry
+        if (otherLow < low || high > low + digits.length) {
+            move(Math.min(low, otherLow), high);
+        }
+        extendTo(high);
+        int i = otherLow - low;
         long carry = 0;
-        for (int i = 0; i < sum.length; i++) {
-            long total = (digitAt(digits, low, newLow + i) & DIGIT_MASK)
-                    + (digitAt(other, otherLow, newLow + i) & DIGIT_MASK) + carry;
-            sum[i] = (int) total;
-            carry = total >>> 32;
+        for (int j = 0; j < otherLength; j++, i++) {
+            carry = (digits[i] & DIGIT_MASK) + (other[j] & DIGIT_MASK) + carry;
+            digits[i] = (int) carry;
+            carry >>>= 32;
         }
-        low = newLow;
-        digits = sum;
-        trim();
+        propagate(i, extension, carry);
     }
 
-    /** The digit at an absolute position, sign-extended above the window and zero below it. */
-    private static int digitAt(int[] window, int windowLow, int position) {
-        int i = position - windowLow;
-        if (i < 0) {
-            return 0;
+    /**
+     * Adds {@code extension} (0 or -1) and the carry to every digit from {@code i} up, stopping once
+     * nothing more can change; then drops surplus sign digits at the top.
+     */
+    private void propagate(int i, int extension, long carry) {
+        long ones = extension & DIGIT_MASK;
+        // with extension 0 a zero carry leaves the rest alone; with all ones a carry of 1 does
+        while (i < length && carry != (ones & 1)) {
+            carry = (digits[i] & DIGIT_MASK) + ones + carry;
+            digits[i] = (int) carry;
+            carry >>>= 32;
+            i++;
         }
-        if (i >= window.length) {
-            return window[window.length - 1] >> 31;
-        }
-        return window[i];
+        trimTop();
     }
 
-    /** Drops zero digits at the bottom and pure sign-extension digits at the top. */
-    private void trim() {
-        int start = 0;
-        int end = digits.length;
-        while (end > 1 && digits[end - 1] == digits[end - 2] >> 31) {
-            end--;
+    /** Sign-extends the window up to digit position {@code high} (exclusive); the array has room. */
+    private void extendTo(int high) {
+        int sign = length == 0 ? 0 : digits[length - 1] >> 31;
+        while (low + length < high) {
+            digits[length++] = sign;
         }
-        if (end == 1 && digits[0] == 0) {
-            end = 0;
+    }
+
+    /**
+     * Copies the window into a new array that covers positions {@code newLow..high}, with some slack on
+     * either side, so the next parts near this one add in place.
+     */
+    private void move(int newLow, int high) {
+        int from = Math.max(0, newLow - SLACK);
+        int[] moved = new int[high + SLACK - from];
+        System.arraycopy(digits, 0, moved, low - from, length);
+        length = length == 0 ? newLow - from : length + low - from;
+        low = from;
+        digits = moved;
+    }
+
+    /** Drops pure sign-extension digits at the top; a sum of zero keeps no digits. */
+    private void trimTop() {
+        while (length > 1 && digits[length - 1] == digits[length - 2] >> 31) {
+            length--;
         }
-        while (start < end && digits[start] == 0) {
-            start++;
+        if (length == 1 && digits[0] == 0) {
+            length = 0;
         }
-        if (start > 0 || end < digits.length) {
-            int[] kept = new int[end - start];
-            System.arraycopy(digits, start, kept, 0, kept.length);
-            digits = kept.length == 0 ? ZERO : kept;
-            low = kept.length == 0 ? 0 : low + start;
+    }
+
+    /** Index of the lowest non-zero digit; the window must not be zero. */
+    private int lowestNonZero() {
+        int i = 0;
+        while (digits[i] == 0) {
+            i++;
         }
+        return i;
     }
 
     int signum() {
-        return digits.length == 0 ? 0 : (digits[digits.length - 1] < 0 ? -1 : 1);
+        return length == 0 ? 0 : (digits[length - 1] < 0 ? -1 : 1);
     }
 
     /** The sum times 2^BIAS_BITS, an integer. */
     BigInteger scaled() {
-        if (digits.length == 0) {
+        if (length == 0) {
             return BigInteger.ZERO;
         }
-        byte[] bigEndian = new byte[4 * digits.length];
-        for (int i = 0; i < digits.length; i++) {
-            int d = digits[digits.length - 1 - i];
+        byte[] bigEndian = new byte[4 * length];
+        for (int i = 0; i < length; i++) {
+            int d = digits[length - 1 - i];
             bigEndian[4 * i] = (byte) (d >>> 24);
             bigEndian[4 * i + 1] = (byte) (d >>> 16);
             bigEndian[4 * i + 2] = (byte) (d >>> 8);
@@ -144,35 +188,43 @@ final class FixedPointSum {
         return new BigInteger(bigEndian).shiftLeft(32 * low);
     }
 
+    /** Digits the sum needs: the window without zeros at its bottom. */
     int digitCount() {
-        return digits.length;
+        return length == 0 ? 0 : length - lowestNonZero();
     }
 
     int serializedSize() {
-        return Varint.size(low) + Varint.size(digits.length) + 4 * digits.length;
+        int count = digitCount();
+        int first = length - count;
+        return Varint.size(length == 0 ? 0 : low + first) + Varint.size(count) + 4 * count;
     }
 
+    /** Writes the canonical window: no zero digit at the bottom, no surplus sign digit at the top. */
     void write(ByteBuffer out) {
-        Varint.write(out, low);
-        Varint.write(out, digits.length);
-        for (int d : digits) {
-            out.putInt(d);
+        int count = digitCount();
+        int first = length - count;
+        Varint.write(out, length == 0 ? 0 : low + first);
+        Varint.write(out, count);
+        for (int i = first; i < length; i++) {
+            out.putInt(digits[i]);
         }
     }
 
     /** Adds a sum in the form {@link #write} gives; IllegalArgumentException if it is corrupt. */
     void addSerialized(ByteBuffer in) {
         // checked as longs: an int cast or an int sum could wrap a corrupt offset back into range
-        long low = Varint.read(in);
-        long length = Varint.read(in);
-        if (low < 0 || length < 0 || low > DIGITS + 1 || length > DIGITS + 1 - low) {
-            throw new IllegalArgumentException("digit window " + Long.toUnsignedString(low) + "+"
-                    + Long.toUnsignedString(length) + " is out of range");
+        long windowLow = Varint.read(in);
+        long windowLength = Varint.read(in);
+        if (windowLow < 0 || windowLength < 0 || windowLow > DIGITS + 1 || windowLength > DIGITS + 1 - windowLow) {
+            throw new IllegalArgumentException("digit window " + Long.toUnsignedString(windowLow) + "+"
+                    + Long.toUnsignedString(windowLength) + " is out of range");
         }
-        int[] digits = new int[(int) length];
-        for (int i = 0; i < length; i++) {
-            digits[i] = in.getInt();
+        int[] window = new int[(int) windowLength];
+        for (int i = 0; i < window.length; i++) {
+            window[i] = in.getInt();
         }
-        add((int) low, digits);
+        if (window.length > 0) {
+            add((int) windowLow, window, window.length, window[window.length - 1] >> 31);
+        }
     }
 }

@@ -28,9 +28,11 @@ public final class GroupIndex {
     private int[] directIds;
     private final boolean directGrows;   // dense codes: the direct table grows with them
     private final boolean packed;        // two keys with int-sized codes: rows without NULLs pack them
-    private long[] slotHashes = new long[1024];
-    private int[] slotIds = filled(1024);
+    // open addressing, a slot's hash (a single key's code itself) and id side by side: one cache line a probe
+    private long[] slots = emptySlots(1024);
+    private int slotMask = 1023;
     private int hashed;                  // groups in the slots
+    private int tuples;                  // of them, groups with a NULL key or of several keys
     private long[] keys = new long[256]; // per group, its codes one after another
     private long[] nullMasks = new long[16]; // per group, bit c set when key column c is NULL
     private int size;
@@ -66,6 +68,14 @@ public final class GroupIndex {
         this.directIds = directSpan > 0 ? filled(directSpan) : null;
         this.directGrows = directGrows;
         this.packed = width == 2 && keyCodes[0].narrow() && keyCodes[1].narrow();
+    }
+
+    private static long[] emptySlots(int n) {
+        long[] slots = new long[2 * n];
+        for (int i = 1; i < slots.length; i += 2) {
+            slots[i] = EMPTY;
+        }
+        return slots;
     }
 
     private static int[] filled(int n) {
@@ -162,17 +172,14 @@ public final class GroupIndex {
      * groups with a NULL key (tuples) hold hashes instead, so those never match here.
      */
     private int hashedId(long code) {
-        int mask = slotIds.length - 1;
-        for (int slot = mix(code) & mask; ; slot = (slot + 1) & mask) {
-            int id = slotIds[slot];
+        for (int slot = mix(code) & slotMask; ; slot = (slot + 1) & slotMask) {
+            int id = (int) slots[2 * slot + 1];
             if (id == EMPTY) {
                 id = add(code);
-                slotHashes[slot] = code;
-                slotIds[slot] = id;
-                growIfFull();
+                fill(slot, code, id);
                 return id;
             }
-            if (slotHashes[slot] == code && nullMasks[id] == 0) {
+            if (slots[2 * slot] == code && (tuples == 0 || nullMasks[id] == 0)) {
                 return id;
             }
         }
@@ -188,9 +195,8 @@ public final class GroupIndex {
             hash = (hash + (isNull ? 0 : codes[k][row])) * 0x9E3779B97F4A7C15L;
         }
         hash ^= nullMask;
-        int mask = slotIds.length - 1;
-        for (int slot = mix(hash) & mask; ; slot = (slot + 1) & mask) {
-            int id = slotIds[slot];
+        for (int slot = mix(hash) & slotMask; ; slot = (slot + 1) & slotMask) {
+            int id = (int) slots[2 * slot + 1];
             if (id == EMPTY) {
                 id = add(0L);
                 for (int k = 0; k < width; k++) {
@@ -198,12 +204,11 @@ public final class GroupIndex {
                     keys[width * id + k] = isNull ? 0 : codes[k][row];
                 }
                 nullMasks[id] = nullMask;
-                slotHashes[slot] = hash;
-                slotIds[slot] = id;
-                growIfFull();
+                tuples++;
+                fill(slot, hash, id);
                 return id;
             }
-            if (slotHashes[slot] == hash && sameKey(id, row, nullMask)) {
+            if (slots[2 * slot] == hash && sameKey(id, row, nullMask)) {
                 return id;
             }
         }
@@ -238,24 +243,24 @@ public final class GroupIndex {
         return size++;
     }
 
-    /** Slots hold each group's hash (a single key's code itself); doubled at half full. */
-    private void growIfFull() {
-        if (2 * ++hashed <= slotIds.length) {
+    /** Puts a new group in a free slot; the slots double at half full. */
+    private void fill(int slot, long hash, int id) {
+        slots[2 * slot] = hash;
+        slots[2 * slot + 1] = id;
+        if (2 * ++hashed <= slotMask + 1) {
             return;
         }
-        long[] oldHashes = slotHashes;
-        int[] oldIds = slotIds;
-        slotHashes = new long[2 * oldHashes.length];
-        slotIds = filled(2 * oldIds.length);
-        int mask = slotIds.length - 1;
-        for (int i = 0; i < oldIds.length; i++) {
-            if (oldIds[i] != EMPTY) {
-                int slot = mix(oldHashes[i]) & mask;
-                while (slotIds[slot] != EMPTY) {
-                    slot = (slot + 1) & mask;
+        long[] old = slots;
+        slots = emptySlots(2 * (slotMask + 1));
+        slotMask = 2 * slotMask + 1;
+        for (int i = 0; i < old.length; i += 2) {
+            if (old[i + 1] != EMPTY) {
+                int to = mix(old[i]) & slotMask;
+                while (slots[2 * to + 1] != EMPTY) {
+                    to = (to + 1) & slotMask;
                 }
-                slotHashes[slot] = oldHashes[i];
-                slotIds[slot] = oldIds[i];
+                slots[2 * to] = old[i];
+                slots[2 * to + 1] = old[i + 1];
             }
         }
     }
