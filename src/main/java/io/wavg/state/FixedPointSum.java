@@ -71,7 +71,10 @@ final class FixedPointSum {
         }
     }
 
-    /** Adds three digits at {@code at}, with {@code extension} (0 or -1) in every digit above them. */
+    /**
+     * Adds three digits at {@code at}, with {@code extension} (0 or -1) in every digit above them: a
+     * double's part, added without an array while the window has room for it.
+     */
     private void addThree(int at, int d0, int d1, int d2, int extension) {
         int high = Math.max(low + length, at + 3) + 1; // one digit above both tops takes the carry
         if (length == 0 || at < low || high > low + digits.length) {
@@ -144,7 +147,7 @@ final class FixedPointSum {
         int from = Math.max(0, newLow - SLACK);
         int[] moved = new int[high + SLACK - from];
         System.arraycopy(digits, 0, moved, low - from, length);
-        length = length == 0 ? newLow - from : length + low - from;
+        length += low - from; // a zero sum's low is newLow: its window becomes the zeros below it
         low = from;
         digits = moved;
     }
