@@ -48,7 +48,7 @@ def cluster():
                 with urllib.request.urlopen(f"http://127.0.0.1:{ui}/json", timeout=2) as response:
                     if json.load(response).get("aliveworkers") == 2:
                         break
-            except OSError:
+            except (OSError, ValueError):  # not listening yet, or the UI answering with its HTML page while it starts
                 pass
             assert time.time() < deadline, "the standalone cluster did not come up within 90 s"
             time.sleep(1)
