@@ -22,6 +22,11 @@ final class FixedPointSum {
     private int length;
     private int[] digits = ZERO;
 
+    /** Makes the sum zero, keeping its array for the next additions. */
+    void clear() {
+        length = 0;
+    }
+
     /** Adds the digits of a kernel state in canonical form, starting at {@code from}. */
     void addCanonical(long[] state, int from) {
         int first = 0;
@@ -76,12 +81,15 @@ final class FixedPointSum {
      * double's part, added without an array while the window has room for it.
      */
     private void addThree(int at, int d0, int d1, int d2, int extension) {
-        int high = Math.max(low + length, at + 3) + 1; // one digit above both tops takes the carry
-        if (length == 0 || at < low || high > low + digits.length) {
+        if (length == 0) { // a zero sum keeps no position: a cleared one places its window here
+            low = Math.max(0, Math.min(at - SLACK, at + 3 + SLACK - digits.length));
+        }
+        if (at < low || at + 3 > low + digits.length) {
             add(at, new int[] {d0, d1, d2}, 3, extension);
             return;
         }
-        extendTo(high);
+        extendTo(at + 3);
+        int sign = digits[length - 1] >> 31;
         int i = at - low;
         long carry = (digits[i] & DIGIT_MASK) + (d0 & DIGIT_MASK);
         digits[i] = (int) carry;
@@ -89,7 +97,7 @@ final class FixedPointSum {
         digits[i + 1] = (int) carry;
         carry = (digits[i + 2] & DIGIT_MASK) + (d2 & DIGIT_MASK) + (carry >>> 32);
         digits[i + 2] = (int) carry;
-        propagate(i + 3, extension, carry >>> 32);
+        propagate(i + 3, sign, extension, carry >>> 32);
     }
 
     /**
@@ -100,11 +108,12 @@ final class FixedPointSum {
         if (length == 0) {
             low = otherLow; // a zero sum keeps no position
         }
-        int high = Math.max(low + length, otherLow + otherLength) + 1; // one digit above both tops takes the carry
-        if (otherLow < low || high > low + digits.length) {
-            move(Math.min(low, otherLow), high);
+        int top = Math.max(low + length, otherLow + otherLength);
+        if (otherLow < low || top > low + digits.length) {
+            move(Math.min(low, otherLow), top + 1); // a digit of room for a carry out of the top
         }
-        extendTo(high);
+        extendTo(top);
+        int sign = length == 0 ? 0 : digits[length - 1] >> 31;
         int i = otherLow - low;
         long carry = 0;
         for (int j = 0; j < otherLength; j++, i++) {
@@ -112,14 +121,17 @@ final class FixedPointSum {
             digits[i] = (int) carry;
             carry >>>= 32;
         }
-        propagate(i, extension, carry);
+        propagate(i, sign, extension, carry);
     }
 
     /**
      * Adds {@code extension} (0 or -1) and the carry to every digit from {@code i} up, stopping once
-     * nothing more can change; then drops surplus sign digits at the top.
+     * nothing more can change. The digits above the window are copies of {@code sign}, the top digit's
+     * sign before the addition; when the addition reaches them, one more digit holds what they become.
+     * The top is not trimmed here (see {@link #canonicalLength}), so a sum that keeps its magnitude adds
+     * without touching its length.
      */
-    private void propagate(int i, int extension, long carry) {
+    private void propagate(int i, int sign, int extension, long carry) {
         long ones = extension & DIGIT_MASK;
         // with extension 0 a zero carry leaves the rest alone; with all ones a carry of 1 does
         while (i < length && carry != (ones & 1)) {
@@ -128,7 +140,21 @@ final class FixedPointSum {
             carry >>>= 32;
             i++;
         }
-        trimTop();
+        if (i < length) {
+            return;
+        }
+        if (carry != (ones & 1)) { // every digit above becomes sign + extension + carry, then stays as the new top says
+            append((int) ((sign & DIGIT_MASK) + ones + carry));
+        } else if (length > 0 && digits[length - 1] >> 31 != sign) { // the digits above keep the old sign
+            append(sign);
+        }
+    }
+
+    private void append(int digit) {
+        if (length == digits.length) {
+            move(low, low + length + 1);
+        }
+        digits[length++] = digit;
     }
 
     /** Sign-extends the window up to digit position {@code high} (exclusive); the array has room. */
@@ -152,14 +178,16 @@ final class FixedPointSum {
         digits = moved;
     }
 
-    /** Drops pure sign-extension digits at the top; a sum of zero keeps no digits. */
-    private void trimTop() {
-        while (length > 1 && digits[length - 1] == digits[length - 2] >> 31) {
-            length--;
+    /**
+     * The window's length without pure sign-extension digits at the top, which additions leave there;
+     * 0 for a sum of zero.
+     */
+    private int canonicalLength() {
+        int top = length;
+        while (top > 1 && digits[top - 1] == digits[top - 2] >> 31) {
+            top--;
         }
-        if (length == 1 && digits[0] == 0) {
-            length = 0;
-        }
+        return top == 1 && digits[0] == 0 ? 0 : top;
     }
 
     /** Index of the lowest non-zero digit; the window must not be zero. */
@@ -172,7 +200,8 @@ final class FixedPointSum {
     }
 
     int signum() {
-        return length == 0 ? 0 : (digits[length - 1] < 0 ? -1 : 1);
+        int top = canonicalLength();
+        return top == 0 ? 0 : (digits[top - 1] < 0 ? -1 : 1);
     }
 
     /** The sum times 2^BIAS_BITS, an integer. */
@@ -191,24 +220,25 @@ final class FixedPointSum {
         return new BigInteger(bigEndian).shiftLeft(32 * low);
     }
 
-    /** Digits the sum needs: the window without zeros at its bottom. */
+    /** Digits the sum needs: the window without zeros at its bottom or surplus sign digits at its top. */
     int digitCount() {
-        return length == 0 ? 0 : length - lowestNonZero();
+        int top = canonicalLength();
+        return top == 0 ? 0 : top - lowestNonZero();
     }
 
     int serializedSize() {
-        int count = digitCount();
-        int first = length - count;
-        return Varint.size(length == 0 ? 0 : low + first) + Varint.size(count) + 4 * count;
+        int top = canonicalLength();
+        int first = top == 0 ? 0 : lowestNonZero();
+        return Varint.size(top == 0 ? 0 : low + first) + Varint.size(top - first) + 4 * (top - first);
     }
 
     /** Writes the canonical window: no zero digit at the bottom, no surplus sign digit at the top. */
     void write(ByteBuffer out) {
-        int count = digitCount();
-        int first = length - count;
-        Varint.write(out, length == 0 ? 0 : low + first);
-        Varint.write(out, count);
-        for (int i = first; i < length; i++) {
+        int top = canonicalLength();
+        int first = top == 0 ? 0 : lowestNonZero();
+        Varint.write(out, top == 0 ? 0 : low + first);
+        Varint.write(out, top - first);
+        for (int i = first; i < top; i++) {
             out.putInt(digits[i]);
         }
     }

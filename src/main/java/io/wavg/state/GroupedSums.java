@@ -37,6 +37,7 @@ public final class GroupedSums {
     private long[] counts = new long[0];
     private short[] sinceFold = new short[0];
     private WeightedSum[] exact = new WeightedSum[0];
+    private final WeightedSum scratch = new WeightedSum();
 
     /**
      * @param maxWeight an upper bound on |weight| over the pairs to come, or NaN if unknown
@@ -166,12 +167,20 @@ public final class GroupedSums {
         sinceFold[group] = 0;
     }
 
-    /** The group's complete exact state; the group's accumulators are spent. */
-    public WeightedSum take(int group) {
-        fold(group);
+    /**
+     * The serialized form of the group's complete exact state; the group's accumulators are spent. A
+     * group without outliers (most of them) is summed in one reused state, so taking makes no objects
+     * but the bytes.
+     */
+    public byte[] takeSerialized(int group) {
         WeightedSum sum = exact[group];
+        if (sum == null) {
+            scratch.clear();
+            sum = exact[group] = scratch;
+        }
+        fold(group);
         exact[group] = null;
         sum.addParts(0.0, 0.0, counts[group]);
-        return sum;
+        return sum.serialize();
     }
 }

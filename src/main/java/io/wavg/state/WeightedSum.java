@@ -64,6 +64,14 @@ public final class WeightedSum {
         count += pairs;
     }
 
+    /** Makes this the state of no pairs, keeping its digit arrays for reuse. */
+    void clear() {
+        weights.clear();
+        products.clear();
+        count = 0;
+        flags = 0;
+    }
+
     public void merge(WeightedSum other) {
         weights.add(other.weights);
         products.add(other.products);

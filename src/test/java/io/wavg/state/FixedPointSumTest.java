@@ -1,5 +1,6 @@
 package io.wavg.state;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.math.BigDecimal;
@@ -39,7 +40,12 @@ class FixedPointSumTest {
             java.util.List<Double> added = new java.util.ArrayList<>();
             BigInteger addedValue = BigInteger.ZERO;
             for (int p = 0; p < parts; p++) {
-                if (random.nextInt(10) == 0) { // everything so far, negated part by part: the sum returns to zero
+                if (random.nextInt(25) == 0) { // cleared for reuse: its array stays, its value is gone
+                    sum.clear();
+                    expected = BigInteger.ZERO;
+                    added.clear();
+                    addedValue = BigInteger.ZERO;
+                } else if (random.nextInt(10) == 0) { // everything so far, negated part by part: the sum returns to zero
                     for (double x : added) {
                         sum.addDouble(-x);
                     }
@@ -86,6 +92,9 @@ class FixedPointSumTest {
             copy.addSerialized(bytes);
             assertEquals(expected, copy.scaled());
             assertEquals(sum.digitCount(), copy.digitCount());
+            ByteBuffer again = ByteBuffer.allocate(copy.serializedSize());
+            copy.write(again);
+            assertArrayEquals(bytes.array(), again.array(), "the serialized form is canonical, trial " + trial);
         }
     }
 

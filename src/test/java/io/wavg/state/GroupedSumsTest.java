@@ -47,7 +47,7 @@ class GroupedSumsTest {
             sums.add(g, w, v);
         }
         for (int g = 0; g < groups; g++) {
-            assertArrayEquals(reference(byGroup.get(g)).serialize(), sums.take(g).serialize(),
+            assertArrayEquals(reference(byGroup.get(g)).serialize(), sums.takeSerialized(g),
                     "group " + g + " of " + groups + ", bounds " + maxWeight + ", " + maxValue);
         }
     }

@@ -17,6 +17,10 @@ import io.wavg.spark.columnar.VectorAccess;
 public final class GroupIndex {
     /** The most ids a direct-address table takes (16 MB of ints). */
     static final int DIRECT_LIMIT = 1 << 22;
+    /** The most ids a table placed from a first batch's codes grows to (8 MB of ints). */
+    static final int LEARNT_LIMIT = 1 << 21;
+    /** A placed table grows to a code only while it spans at most this many codes per group met. */
+    private static final int LEARNT_SPAN_PER_GROUP = 8;
     private static final int EMPTY = -1;
 
     private final int[] columns;
@@ -24,9 +28,11 @@ public final class GroupIndex {
     private final long[][] codes;        // per key column, the codes of the batch's rows
     private final byte[][] nulls;        // per key column, the batch's NULL flags, or null without NULLs
     private final int width;             // key columns
-    private final long directMin;        // a single key's codes from directMin on have a direct table
+    private long directMin;              // a single key's codes from directMin on have a direct table
     private int[] directIds;
-    private final boolean directGrows;   // dense codes: the direct table grows with them
+    private boolean learnsRange;         // a single key without statistics: its first batch may place a table
+    private boolean learnt;              // the table was placed so: it grows while dense, and may miss hashed codes
+    private int directLimit;             // the length the direct table may grow to
     private final boolean packed;        // two keys with int-sized codes: rows without NULLs pack them
     // open addressing, a slot's hash (a single key's code itself) and id side by side: one cache line a probe
     private long[] slots = emptySlots(1024);
@@ -52,7 +58,9 @@ public final class GroupIndex {
         }
         long span = keyRange == null || keyColumns.length != 1 ? Long.MAX_VALUE : keyRange[1] - keyRange[0] + 1;
         boolean direct = span > 0 && span <= Math.min(DIRECT_LIMIT, Math.max(1 << 16, 4 * rows));
-        return new GroupIndex(keyColumns, codes, direct ? keyRange[0] : 0, direct ? (int) span : 0, false);
+        GroupIndex index = new GroupIndex(keyColumns, codes, direct ? keyRange[0] : 0, direct ? (int) span : 0, false);
+        index.learnsRange = keyColumns.length == 1 && keyRange == null;
+        return index;
     }
 
     private GroupIndex(int[] columns, KeyCodes[] keyCodes, long directMin, int directSpan, boolean directGrows) {
@@ -66,7 +74,7 @@ public final class GroupIndex {
         this.nulls = new byte[width][];
         this.directMin = directMin;
         this.directIds = directSpan > 0 ? filled(directSpan) : null;
-        this.directGrows = directGrows;
+        this.directLimit = directGrows ? DIRECT_LIMIT : directSpan;
         this.packed = width == 2 && keyCodes[0].narrow() && keyCodes[1].narrow();
     }
 
@@ -99,6 +107,10 @@ public final class GroupIndex {
         if (width == 1) {
             long[] keyCodes = codes[0];
             byte[] keyNulls = nulls[0];
+            if (learnsRange) {
+                learnsRange = false;
+                learnRange(keyCodes, keyNulls, excluded, n);
+            }
             for (int i = 0; i < n; i++) {
                 groups[i] = excluded != null && excluded[i] != 0 ? EMPTY
                         : keyNulls != null && keyNulls[i] != 0 ? nullGroup() : single(keyCodes[i]);
@@ -120,6 +132,35 @@ public final class GroupIndex {
         }
         for (int i = 0; i < n; i++) {
             groups[i] = excluded != null && excluded[i] != 0 ? EMPTY : tuple(i);
+        }
+    }
+
+    /**
+     * Places a direct table for the codes of a first batch when they are small or close together:
+     * integer keys such as ids span little more than their count, and then a row's id is one read of a
+     * small array instead of a probe of the much larger slots. The table starts at 0 for small
+     * non-negative codes (a split of ids taken in order starts anywhere in their range), else a little
+     * below the batch's smallest, and grows while the groups keep it dense; codes outside it hash.
+     */
+    private void learnRange(long[] keyCodes, byte[] keyNulls, byte[] excluded, int n) {
+        long min = Long.MAX_VALUE;
+        long max = Long.MIN_VALUE;
+        for (int i = 0; i < n; i++) {
+            if ((excluded == null || excluded[i] == 0) && (keyNulls == null || keyNulls[i] == 0)) {
+                min = Math.min(min, keyCodes[i]);
+                max = Math.max(max, keyCodes[i]);
+            }
+        }
+        // far from the ends of the long range, so code - directMin cannot wrap into the table
+        if (min > max || min < Long.MIN_VALUE / 4 || max > Long.MAX_VALUE / 4) {
+            return;
+        }
+        long from = min >= 0 && max < LEARNT_LIMIT ? 0 : min - Math.min(min - Long.MIN_VALUE / 4, 1024);
+        if (max - from < LEARNT_LIMIT) {
+            directMin = from;
+            directIds = filled((int) (max - from + 1));
+            directLimit = LEARNT_LIMIT;
+            learnt = true;
         }
     }
 
@@ -151,20 +192,27 @@ public final class GroupIndex {
     /** The id of a single key's code. */
     private int single(long code) {
         long offset = code - directMin;
-        if (directIds != null && offset >= 0 && (offset < directIds.length || directGrows && offset < DIRECT_LIMIT)) {
-            if (offset >= directIds.length) {
-                int old = directIds.length;
-                directIds = Arrays.copyOf(directIds, (int) Math.min(DIRECT_LIMIT, Math.max(offset + 1, 2L * old)));
-                Arrays.fill(directIds, old, directIds.length, EMPTY);
-            }
+        if (directIds != null && offset >= 0 && (offset < directIds.length || growsTo(offset))) {
             int id = directIds[(int) offset];
             if (id == EMPTY) {
-                id = add(code);
-                directIds[(int) offset] = id;
+                // a learnt table may have grown over a code that hashed before
+                id = learnt && hashed > 0 ? hashedIdIfAny(code) : EMPTY;
+                directIds[(int) offset] = id = id == EMPTY ? add(code) : id;
             }
             return id;
         }
         return hashedId(code);
+    }
+
+    /** Grows the direct table to cover an offset, if it may. */
+    private boolean growsTo(long offset) {
+        if (offset >= directLimit || learnt && offset >= LEARNT_SPAN_PER_GROUP * (size + 1L)) {
+            return false;
+        }
+        int old = directIds.length;
+        directIds = Arrays.copyOf(directIds, (int) Math.min(directLimit, Math.max(offset + 1, 2L * old)));
+        Arrays.fill(directIds, old, directIds.length, EMPTY);
+        return true;
     }
 
     /**
@@ -180,6 +228,16 @@ public final class GroupIndex {
                 return id;
             }
             if (slots[2 * slot] == code && (tuples == 0 || nullMasks[id] == 0)) {
+                return id;
+            }
+        }
+    }
+
+    /** The id a single key's code has in the slots, or EMPTY. */
+    private int hashedIdIfAny(long code) {
+        for (int slot = mix(code) & slotMask; ; slot = (slot + 1) & slotMask) {
+            int id = (int) slots[2 * slot + 1];
+            if (id == EMPTY || slots[2 * slot] == code) {
                 return id;
             }
         }

@@ -104,7 +104,7 @@ public final class GroupedAggregation {
                 Object[] key = index.key(group);
                 Object[] row = Arrays.copyOf(key, key.length + sums.length);
                 for (int f = 0; f < sums.length; f++) { // add() made every function's sums hold each group
-                    row[key.length + f] = sums[f].take(group).serialize();
+                    row[key.length + f] = sums[f].takeSerialized(group);
                 }
                 group++;
                 return new GenericInternalRow(row);

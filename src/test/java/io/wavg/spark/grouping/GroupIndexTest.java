@@ -31,20 +31,20 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Group ids are dense, in order of first appearance, and the same for the same key: whether the key
- * range from the statistics gives a direct-address table, is too wide for one, is unknown, or does not
- * cover every key; whether strings come as bytes or as ids of changing dictionaries; over one key or
+ * range from the statistics gives a direct-address table, is too wide for one, is unknown (a first
+ * batch then places a table, which later keys may fall outside of), or does not cover every key; whether strings come as bytes or as ids of changing dictionaries; over one key or
  * several with NULLs and constant (partition) columns. Rows the filter excludes make no group.
  */
 class GroupIndexTest {
     private static final int ROWS = 1000;
 
     @ParameterizedTest
-    @ValueSource(strings = {"direct", "too wide", "unknown", "partly covered"})
+    @ValueSource(strings = {"direct", "too wide", "unknown", "unknown, spreading later", "partly covered"})
     void idsAreDenseAndStableWhateverTheKeyRange(String range) {
         long[] keyRange = switch (range) {
             case "direct" -> new long[] {-500, 1500};
             case "too wide" -> new long[] {Long.MIN_VALUE, Long.MAX_VALUE};
-            case "unknown" -> null;
+            case "unknown", "unknown, spreading later" -> null;
             default -> new long[] {0, 700};
         };
         GroupIndex index = GroupIndex.of(new int[] {0}, new DataType[] {DataTypes.LongType}, keyRange, 10_000);
@@ -57,11 +57,45 @@ class GroupIndexTest {
                 for (int i = 0; i < ROWS; i++) {
                     if (random.nextInt(50) == 0) {
                         keys.putNull(i);
+                    } else if (round > 0 && range.endsWith("later") && random.nextInt(4) == 0) {
+                        // past the table the first batch placed: near it, and at the ends of the long range
+                        long[] far = {Long.MIN_VALUE, Long.MIN_VALUE + 1, Long.MAX_VALUE, -3000, 4000};
+                        keys.putLong(i, random.nextBoolean() ? far[random.nextInt(far.length)]
+                                : random.nextLong(-2000, 3001));
                     } else {
                         keys.putLong(i, random.nextLong(-500, 1501));
                     }
                 }
                 reference.check(index, batch(keys), excludedEveryTenth(), range);
+            }
+            assertEquals(reference.size(), index.size());
+        } finally {
+            keys.close();
+        }
+    }
+
+    /**
+     * Without statistics the first batch's keys place a table that grows as groups come; a key that
+     * hashed while it lay too far out keeps its id once the table has grown over it.
+     */
+    @Test
+    void aLearntTableKeepsTheIdsOfKeysItGrowsOver() {
+        GroupIndex index = GroupIndex.of(new int[] {0}, new DataType[] {DataTypes.LongType}, null, 0);
+        Reference reference = new Reference();
+        long[][] rounds = {
+            {0, 100},         // a table for 0..99
+            {100, 1000},      // 5000 lies past 8 codes a group: it hashes
+            {4000, 5001},     // the table grows over 5000
+            {-10, 10},        // below the table: hashes
+        };
+        OnHeapColumnVector keys = new OnHeapColumnVector(ROWS, DataTypes.LongType);
+        try {
+            for (long[] round : rounds) {
+                keys.reset();
+                for (int i = 0; i < ROWS; i++) {
+                    keys.putLong(i, round != rounds[0] && i % 7 == 0 ? 5000 : round[0] + i % (round[1] - round[0]));
+                }
+                reference.check(index, batch(keys), null, "keys " + round[0] + ".." + round[1]);
             }
             assertEquals(reference.size(), index.size());
         } finally {
