@@ -12,6 +12,7 @@ import org.apache.spark.sql.internal.SQLConf;
 
 import io.wavg.kernel.KernelChoice;
 import io.wavg.spark.columnar.ColumnarWeightedAvgRule;
+import io.wavg.spark.merge.HashMergeRule;
 import io.wavg.spark.source.PushDownWeightedAvg;
 import io.wavg.spark.source.PushedAggregateStrategy;
 import scala.Function1;
@@ -33,6 +34,7 @@ public final class WeightedAvgExtensions implements SparkSessionExtensionsProvid
                     FunctionDocs.info(output), builder(output)));
         }
         extensions.injectColumnar(ColumnarWeightedAvgRule::new);
+        extensions.injectColumnar(HashMergeRule::new);
         extensions.injectPreCBORule(PushDownWeightedAvg::new); // after V2 scan pushdown has built the scan
         extensions.injectPlannerStrategy(session -> new PushedAggregateStrategy());
         return BoxedUnit.UNIT;

@@ -65,7 +65,7 @@ public final class WeightedSum {
     }
 
     /** Makes this the state of no pairs, keeping its digit arrays for reuse. */
-    void clear() {
+    public void clear() {
         weights.clear();
         products.clear();
         count = 0;
@@ -152,6 +152,13 @@ public final class WeightedSum {
     }
 
     public static WeightedSum deserialize(byte[] bytes) {
+        WeightedSum sum = new WeightedSum();
+        sum.mergeSerialized(bytes);
+        return sum;
+    }
+
+    /** Merges a serialized state into this one, as {@code merge(deserialize(bytes))} without the object. */
+    public void mergeSerialized(byte[] bytes) {
         ByteBuffer in = ByteBuffer.wrap(bytes);
         try {
             int version = in.get() & 0xff;
@@ -160,15 +167,13 @@ public final class WeightedSum {
                         + " cannot be read by this build, which writes version " + FORMAT_VERSION
                         + "; are different versions of the jar on the driver and the executors?");
             }
-            WeightedSum sum = new WeightedSum();
-            sum.flags = in.get() & 0xff;
-            sum.count = Varint.read(in);
-            sum.weights.addSerialized(in);
-            sum.products.addSerialized(in);
+            flags |= in.get() & 0xff;
+            count += Varint.read(in);
+            weights.addSerialized(in);
+            products.addSerialized(in);
             if (in.hasRemaining()) {
                 throw new IllegalArgumentException(in.remaining() + " trailing bytes");
             }
-            return sum;
         } catch (java.nio.BufferUnderflowException | IllegalArgumentException e) {
             if (e.getMessage() != null && e.getMessage().startsWith("weighted_avg:")) {
                 throw e;

@@ -19,13 +19,15 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import io.wavg.spark.columnar.ColumnarWeightedAvgRule;
+import io.wavg.spark.merge.HashMergeRule;
 import io.wavg.spark.source.PushDownWeightedAvg;
 
 /**
  * GROUP BY on the generic path over Spark's own Parquet reader (pushdown off): the columnar partial
- * aggregate must give every group the bits of the row path, for keys of every type (NULLs, -0.0, a
- * partition column, several keys), numeric arguments of every type, and when a task emits its groups
- * early because it met more than maxGroups of them.
+ * aggregate and the hash merge after the shuffle must give every group the bits of Spark's own plan,
+ * for keys of every type (NULLs, -0.0, a partition column, several keys), numeric arguments of every
+ * type, and when they meet more than maxGroups groups: the partial then emits its groups early, the
+ * merge hands them to Spark's external sorter and ends in key order.
  */
 class ColumnarGroupByTest {
     @TempDir
@@ -68,15 +70,19 @@ class ColumnarGroupByTest {
                                                boolean wanted, int maxGroups) {
         try (SparkTestSession.ConfScope ignored = SparkTestSession.withConf(PushDownWeightedAvg.ENABLED_KEY, "false",
                 ColumnarWeightedAvgRule.ENABLED_KEY, Boolean.toString(wanted),
-                ColumnarWeightedAvgRule.MAX_GROUPS_KEY, Integer.toString(maxGroups))) {
+                ColumnarWeightedAvgRule.MAX_GROUPS_KEY, Integer.toString(maxGroups),
+                HashMergeRule.ENABLED_KEY, Boolean.toString(wanted),
+                HashMergeRule.MAX_GROUPS_KEY, Integer.toString(maxGroups))) {
             spark.read().parquet(dir.resolve(table).toString()).createOrReplaceTempView("t");
             Dataset<Row> query = spark.sql("SELECT " + keys + ", " + aggregates + " FROM t GROUP BY " + keys);
             List<Row> result = query.collectAsList();
             // after the run, as adaptive execution plans each stage when it starts
-            boolean columnar = query.queryExecution().executedPlan().toString().contains("ColumnarGroupedWeightedAvg");
-            if (columnar != wanted) {
-                throw new AssertionError("columnar GROUP BY " + (columnar ? "taken" : "not taken") + " for " + keys
-                        + " by " + weight);
+            String plan = query.queryExecution().executedPlan().toString();
+            for (String node : List.of("ColumnarGroupedWeightedAvg", "HashMergeWeightedAvg")) {
+                if (plan.contains(node) != wanted) {
+                    throw new AssertionError(node + (wanted ? " not taken" : " taken") + " for " + keys + " by "
+                            + weight + ":\n" + plan);
+                }
             }
             int width = keys.split(",").length;
             Map<String, String> byKey = new TreeMap<>();
@@ -102,7 +108,7 @@ class ColumnarGroupByTest {
     private static void sameAsRowPath(String table, String keys, String weight) {
         Map<String, String> rowPath = answers(table, keys, weight, false, 1 << 20);
         Map<String, String> columnar = answers(table, keys, weight, true, 1 << 20);
-        Map<String, String> flushing = answers(table, keys, weight, true, 7);
+        Map<String, String> flushing = answers(table, keys, weight, true, 7); // and the final merge sorts
         assertFalse(rowPath.isEmpty());
         assertEquals(rowPath, columnar, keys + " by " + weight + " over " + table);
         assertEquals(rowPath, flushing, keys + " by " + weight + " over " + table + ", maxGroups 7");

@@ -35,6 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
 import io.wavg.spark.columnar.ColumnarGroupedWeightedAvgExec;
 import io.wavg.spark.columnar.ColumnarWeightedAvgExec;
 import io.wavg.spark.columnar.ColumnarWeightedAvgRule;
+import io.wavg.spark.merge.HashMergeExec;
 import io.wavg.spark.source.PushDownWeightedAvg;
 
 import scala.jdk.javaapi.CollectionConverters;
@@ -73,6 +74,8 @@ class PlanAndDocsTest {
         assertEquals(5, query.collectAsList().size()); // runs the query, so the adaptive plan is final
         ShuffleExchangeExec exchange = assertPartialThenFinal(query.queryExecution().executedPlan());
         assertTrue(exchange.outputPartitioning() instanceof HashPartitioning, exchange.outputPartitioning()::toString);
+        String plan = query.queryExecution().executedPlan().toString();
+        assertTrue(plan.contains("HashMergeWeightedAvg keys=[k"), "the states merge by hash after the shuffle:\n" + plan);
     }
 
     @Test
@@ -117,10 +120,11 @@ class PlanAndDocsTest {
         List<SparkPlan> nodes = new ArrayList<>();
         collect(root, nodes);
         String shape = nodes.stream().map(n -> n.getClass().getSimpleName()).collect(Collectors.joining(" <- "));
-        BaseAggregateExec finalAggregate = findAggregate(nodes, Final$.MODULE$);
+        SparkPlan finalAggregate = nodes.stream().filter(n -> n instanceof HashMergeExec).findFirst()
+                .orElse((SparkPlan) findAggregate(nodes, Final$.MODULE$));
         assertNotNull(finalAggregate, "no Final weighted_avg aggregate in " + shape);
         List<SparkPlan> belowFinal = new ArrayList<>();
-        collect(finalAggregate.child(), belowFinal);
+        collect(finalAggregate.children().head(), belowFinal);
         ShuffleExchangeExec exchange = (ShuffleExchangeExec) belowFinal.stream()
                 .filter(n -> n instanceof ShuffleExchangeExec).findFirst().orElse(null);
         assertNotNull(exchange, "no shuffle exchange below the Final aggregate in " + shape);
