@@ -17,10 +17,22 @@ final class FixedPointSum {
     private static final long DIGIT_MASK = 0xffffffffL;
     /** Digits a new window gets beyond what it must hold, so that carries and nearby parts fit. */
     private static final int SLACK = 2;
+    /**
+     * Digits a zero sum's window keeps below its first part at most: the parts of a group's levels that
+     * come next lie a little lower (GroupedSums), and more would be zeros to fill and to skip.
+     */
+    private static final int ROOM_BELOW = 6;
 
     private int low;
     private int length;
     private int[] digits = ZERO;
+
+    FixedPointSum() {}
+
+    /** A zero sum with room for a window of this many digits. */
+    FixedPointSum(int capacity) {
+        digits = new int[capacity];
+    }
 
     /** Makes the sum zero, keeping its array for the next additions. */
     void clear() {
@@ -81,8 +93,8 @@ final class FixedPointSum {
      * double's part, added without an array while the window has room for it.
      */
     private void addThree(int at, int d0, int d1, int d2, int extension) {
-        if (length == 0) { // a zero sum keeps no position: a cleared one places its window here
-            low = Math.max(0, Math.min(at - SLACK, at + 3 + SLACK - digits.length));
+        if (length == 0) {
+            place(at, 3);
         }
         if (at < low || at + 3 > low + digits.length) {
             add(at, new int[] {d0, d1, d2}, 3, extension);
@@ -106,7 +118,7 @@ final class FixedPointSum {
      */
     private void add(int otherLow, int[] other, int otherLength, int extension) {
         if (length == 0) {
-            low = otherLow; // a zero sum keeps no position
+            place(otherLow, otherLength);
         }
         int top = Math.max(low + length, otherLow + otherLength);
         if (otherLow < low || top > low + digits.length) {
@@ -155,6 +167,15 @@ final class FixedPointSum {
             move(low, low + length + 1);
         }
         digits[length++] = digit;
+    }
+
+    /**
+     * A zero sum keeps no position: its window goes where a first part of {@code count} digits at
+     * {@code at} falls, in the array it has (a cleared or presized one) when that has room, with a
+     * little slack above and some room below.
+     */
+    private void place(int at, int count) {
+        low = Math.max(0, Math.min(at - SLACK, Math.max(at - ROOM_BELOW, at + count + SLACK - digits.length)));
     }
 
     /** Sign-extends the window up to digit position {@code high} (exclusive); the array has room. */

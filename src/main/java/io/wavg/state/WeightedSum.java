@@ -18,10 +18,24 @@ import java.nio.ByteBuffer;
 public final class WeightedSum {
     public static final int FORMAT_VERSION = 1;
 
-    private final FixedPointSum weights = new FixedPointSum();
-    private final FixedPointSum products = new FixedPointSum();
+    private final FixedPointSum weights;
+    private final FixedPointSum products;
     private long count;
     private int flags;
+
+    public WeightedSum() {
+        weights = new FixedPointSum();
+        products = new FixedPointSum();
+    }
+
+    /**
+     * A state whose sums have room for windows of this many digits from the start, so a state kept
+     * long (a group's in a merge) sits with its digits in one place on the heap.
+     */
+    public WeightedSum(int digitCapacity) {
+        weights = new FixedPointSum(digitCapacity);
+        products = new FixedPointSum(digitCapacity);
+    }
 
     /** The serialized form of a kernel state in canonical form (see WeightedAvgKernel.normalize). */
     public static byte[] serializeKernelState(long[] state) {
@@ -159,7 +173,12 @@ public final class WeightedSum {
 
     /** Merges a serialized state into this one, as {@code merge(deserialize(bytes))} without the object. */
     public void mergeSerialized(byte[] bytes) {
-        ByteBuffer in = ByteBuffer.wrap(bytes);
+        mergeSerialized(bytes, 0, bytes.length);
+    }
+
+    /** As {@link #mergeSerialized(byte[])}, the state being {@code bytes[offset, offset + length)}. */
+    public void mergeSerialized(byte[] bytes, int offset, int length) {
+        ByteBuffer in = ByteBuffer.wrap(bytes, offset, length);
         try {
             int version = in.get() & 0xff;
             if (version != FORMAT_VERSION) {

@@ -48,7 +48,9 @@ record HashMerge(Seq<NamedExpression> grouping, Seq<Attribute> input, List<Weigh
      * What a group's exact sums cost on the heap beyond the map's key bytes, per function: the sum
      * object and two digit windows of a few digits each.
      */
-    private static final long BYTES_PER_STATE = 160;
+    private static final long BYTES_PER_STATE = 200;
+    /** Digits each sum of a group's state has room for from the start: typical data needs 3 or 4. */
+    private static final int DIGIT_CAPACITY = 8;
     /** Heap reserved from the task's memory manager at a time. */
     private static final long RESERVATION = 1 << 20;
 
@@ -136,15 +138,26 @@ record HashMerge(Seq<NamedExpression> grouping, Seq<Attribute> input, List<Weigh
                     sums = Arrays.copyOf(sums, Math.max(16 * functions, 2 * sums.length));
                 }
                 for (int f = 0; f < functions; f++) {
-                    sums[functions * group + f] = new WeightedSum();
+                    sums[functions * group + f] = new WeightedSum(DIGIT_CAPACITY);
                 }
             }
             for (int f = 0; f < functions; f++) {
                 if (!row.isNullAt(stateOrdinals[f])) {
-                    sums[functions * group + f].mergeSerialized(row.getBinary(stateOrdinals[f]));
+                    merge(sums[functions * group + f], row, stateOrdinals[f]);
                 }
             }
             metrics.get("statesMerged").add(1);
+        }
+
+        /** Merges a row's serialized state, read in place where the row's bytes are on the heap. */
+        private static void merge(WeightedSum sum, InternalRow row, int ordinal) {
+            if (row instanceof UnsafeRow unsafe && unsafe.getBaseObject() instanceof byte[] bytes) {
+                long offsetAndSize = unsafe.getLong(ordinal);
+                long start = unsafe.getBaseOffset() + (offsetAndSize >>> 32) - Platform.BYTE_ARRAY_OFFSET;
+                sum.mergeSerialized(bytes, (int) start, (int) offsetAndSize);
+            } else {
+                sum.mergeSerialized(row.getBinary(ordinal));
+            }
         }
 
         /** The groups held, as (key, serialized states) rows, into the sorter; the map starts afresh. */
