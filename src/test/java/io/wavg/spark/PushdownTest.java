@@ -190,7 +190,7 @@ class PushdownTest {
         }
     }
 
-    /** How many aggregate operators the executed plan runs. */
+    /** How many aggregate operators (Spark's, or the hash merge of weighted_avg states) the executed plan runs. */
     private static long aggregates(String sql) {
         Dataset<Row> query = SparkTestSession.get().sql(sql);
         query.collectAsList();
@@ -199,8 +199,8 @@ class PushdownTest {
                 ? adaptive.finalPhysicalPlan() : plan;
         List<SparkPlan> nodes = new java.util.ArrayList<>();
         flatten(root, nodes);
-        return nodes.stream().filter(n -> n instanceof org.apache.spark.sql.execution.aggregate.BaseAggregateExec)
-                .count();
+        return nodes.stream().filter(n -> n instanceof org.apache.spark.sql.execution.aggregate.BaseAggregateExec
+                || n instanceof io.wavg.spark.merge.HashMergeExec).count();
     }
 
     private static void flatten(SparkPlan plan, List<SparkPlan> nodes) {

@@ -13,6 +13,7 @@ import org.apache.spark.sql.catalyst.rules.Rule;
 import org.apache.spark.sql.execution.ColumnarRule;
 import org.apache.spark.sql.execution.SparkPlan;
 import org.apache.spark.sql.execution.aggregate.ObjectHashAggregateExec;
+import org.apache.spark.sql.types.BinaryType$;
 
 import io.wavg.spark.Plans;
 import io.wavg.spark.WeightedSumAggregate;
@@ -58,23 +59,17 @@ public final class HashMergeRule extends ColumnarRule {
         List<Attribute> input = CollectionConverters.asJava(aggregate.child().output());
         List<WeightedSumAggregate> functions = new ArrayList<>();
         List<Object> stateOrdinals = new ArrayList<>();
+        // in Final mode the states are read by position: each function's one after the keys, in order
+        int ordinal = aggregate.initialInputBufferOffset();
         for (AggregateExpression expression : CollectionConverters.asJava(aggregate.aggregateExpressions())) {
             if (expression.mode() != Final$.MODULE$ || expression.isDistinct()
-                    || !(expression.aggregateFunction() instanceof WeightedSumAggregate function)) {
-                return null;
-            }
-            List<? extends Attribute> state = CollectionConverters.asJava(function.inputAggBufferAttributes());
-            int ordinal = -1;
-            for (int i = 0; i < input.size() && state.size() == 1; i++) {
-                if (input.get(i).exprId().equals(state.get(0).exprId())) {
-                    ordinal = i;
-                }
-            }
-            if (ordinal < 0) {
+                    || !(expression.aggregateFunction() instanceof WeightedSumAggregate function)
+                    || function.aggBufferAttributes().size() != 1 || ordinal >= input.size()
+                    || input.get(ordinal).dataType() != BinaryType$.MODULE$) {
                 return null;
             }
             functions.add(function);
-            stateOrdinals.add(ordinal);
+            stateOrdinals.add(ordinal++);
         }
         if (functions.isEmpty()) {
             return null;
