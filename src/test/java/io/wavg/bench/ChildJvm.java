@@ -6,10 +6,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** The command that starts a main class of this classpath in a JVM of its own, with the flags Spark needs. */
-final class ChildJvm {
+public final class ChildJvm {
     private ChildJvm() {}
 
-    static List<String> command(String heap, Class<?> main, List<String> args) {
+    public static List<String> command(String heap, Class<?> main, List<String> args) {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
                 .toString()));
         // this JVM's --add-opens and -D flags: the ones Spark's launcher would pass

@@ -122,13 +122,10 @@ record HashMerge(Seq<NamedExpression> grouping, Seq<Attribute> input, List<Weigh
                     toSorter();
                     at = map.lookup(rowKey.getBaseObject(), rowKey.getBaseOffset(), rowKey.getSizeInBytes());
                 }
-                Platform.putLong(id, Platform.BYTE_ARRAY_OFFSET, groups);
-                if (!at.append(rowKey.getBaseObject(), rowKey.getBaseOffset(), rowKey.getSizeInBytes(),
-                        id, Platform.BYTE_ARRAY_OFFSET, id.length)) {
+                if (!appendGroup(at, rowKey)) {
                     toSorter(); // the map could not grow: an empty one can
                     at = map.lookup(rowKey.getBaseObject(), rowKey.getBaseOffset(), rowKey.getSizeInBytes());
-                    if (!at.append(rowKey.getBaseObject(), rowKey.getBaseOffset(), rowKey.getSizeInBytes(),
-                            id, Platform.BYTE_ARRAY_OFFSET, id.length)) {
+                    if (!appendGroup(at, rowKey)) {
                         throw new IllegalStateException("weighted_avg: no memory for one group's key of "
                                 + rowKey.getSizeInBytes() + " bytes in the final merge");
                     }
@@ -149,6 +146,13 @@ record HashMerge(Seq<NamedExpression> grouping, Seq<Attribute> input, List<Weigh
             metrics.get("statesMerged").add(1);
         }
 
+        /** Puts a new group's key in the map, its value the next group id; false if the map cannot grow. */
+        private boolean appendGroup(BytesToBytesMap.Location at, UnsafeRow rowKey) {
+            Platform.putLong(id, Platform.BYTE_ARRAY_OFFSET, groups);
+            return at.append(rowKey.getBaseObject(), rowKey.getBaseOffset(), rowKey.getSizeInBytes(),
+                    id, Platform.BYTE_ARRAY_OFFSET, id.length);
+        }
+
         /** Merges a row's serialized state, read in place where the row's bytes are on the heap. */
         private static void merge(WeightedSum sum, InternalRow row, int ordinal) {
             if (row instanceof UnsafeRow unsafe && unsafe.getBaseObject() instanceof byte[] bytes) {
@@ -162,6 +166,9 @@ record HashMerge(Seq<NamedExpression> grouping, Seq<Attribute> input, List<Weigh
 
         /** The groups held, as (key, serialized states) rows, into the sorter; the map starts afresh. */
         private void toSorter() {
+            // the sorter needs memory before the map and the sums let theirs go, and neither can spill:
+            // the sums' reservation goes first (their objects go right after), so the sorter can start
+            memory.releaseAll();
             try {
                 if (sorter == null) {
                     SparkEnv env = SparkEnv.get();
@@ -188,7 +195,6 @@ record HashMerge(Seq<NamedExpression> grouping, Seq<Attribute> input, List<Weigh
             map = newMap();
             sums = new WeightedSum[0];
             groups = 0;
-            memory.releaseAll();
             metrics.get("spills").add(1);
         }
 
