@@ -205,6 +205,7 @@ record HashMerge(Seq<NamedExpression> grouping, Seq<Attribute> input, List<Weigh
             toSorter();
             map.free();
             metrics.get("spillSize").add(sorter.getSpillSize());
+            metrics.get("peakMemory").add(sorter.getPeakMemoryUsedBytes());
             try {
                 return fromSorter(sorter.sortedIterator());
             } catch (IOException e) {
