@@ -21,6 +21,8 @@ import io.wavg.kernel.Extraction;
  */
 public final class GroupedSums {
     private static final int FOLD = 1 << Extraction.BLOCK_BITS;
+    /** Rows of one group in a row from which they are added with the group's sums held in locals. */
+    private static final int RUN = 8;
     private static final int W1 = Extraction.W1, W2 = Extraction.W2, H1 = Extraction.H1, H2 = Extraction.H2,
             L1 = Extraction.L1, L2 = Extraction.L2, LEVELS = Extraction.LEVELS;
 
@@ -82,11 +84,85 @@ public final class GroupedSums {
         if (!fast || batchWeight > maxWeight || batchValue > maxValue) {
             widen(batchWeight, batchValue);
         }
-        for (int i = 0; i < n; i++) {
-            if (groups[i] >= 0 && (skip == null || skip[i] == 0)) {
-                add(groups[i], weights[i], values[i]);
+        for (int i = 0; i < n; ) {
+            int group = groups[i];
+            int end = i + 1;
+            while (end < n && groups[end] == group) {
+                end++;
+            }
+            if (group >= 0 && fast && end - i >= RUN) { // without fast levels every pair goes to the exact sum
+                addRun(group, weights, values, skip, i, end);
+            } else if (group >= 0) {
+                for (int j = i; j < end; j++) {
+                    if (skip == null || skip[j] == 0) {
+                        add(group, weights[j], values[j]);
+                    }
+                }
+            }
+            i = end;
+        }
+    }
+
+    /**
+     * Adds rows {@code from..to-1}, all of one group (a partition column's batch, a sorted or skewed
+     * key), as {@link #add} would, with the group's level sums held in locals rather than in the array.
+     */
+    private void addRun(int group, double[] weights, double[] values, byte[] skip, int from, int to) {
+        int at = LEVELS * group;
+        double w1 = sums[at + W1], w2 = sums[at + W2], h1 = sums[at + H1], h2 = sums[at + H2];
+        double l1 = sums[at + L1], l2 = sums[at + L2];
+        double sw1 = sigma[W1], sw2 = sigma[W2], sh1 = sigma[H1], sh2 = sigma[H2], sl1 = sigma[L1], sl2 = sigma[L2];
+        int since = sinceFold[group];
+        long fastPairs = 0;
+        for (int i = from; i < to; i++) {
+            double weight = weights[i];
+            double value = values[i];
+            if (skip != null && skip[i] != 0) {
+                continue;
+            }
+            if (!(Math.abs(weight) <= maxWeight) || !(Math.abs(value) <= maxValue)
+                    || !Extraction.inFastRange(weight) || !Extraction.inFastRange(value)) {
+                exactSum(group).addPair(weight, value);
+                continue;
+            }
+            fastPairs++;
+            double hi = weight * value;
+            double lo = Math.fma(weight, value, -hi);
+            double part = (sw1 + weight) - sw1;
+            double rest = weight - part;
+            w1 += part;
+            part = (sw2 + rest) - sw2;
+            w2 += part;
+            double restWeight = rest - part;
+            part = (sh1 + hi) - sh1;
+            rest = hi - part;
+            h1 += part;
+            part = (sh2 + rest) - sh2;
+            h2 += part;
+            double restProduct = rest - part;
+            part = (sl1 + lo) - sl1;
+            rest = lo - part;
+            l1 += part;
+            part = (sl2 + rest) - sl2;
+            l2 += part;
+            double restError = rest - part;
+            if (restWeight != 0.0 || restProduct != 0.0 || restError != 0.0) {
+                WeightedSum sum = exactSum(group);
+                sum.addParts(restWeight, restProduct, 0);
+                sum.addParts(0.0, restError, 0);
+            }
+            if (++since == FOLD) {
+                sums[at + W1] = w1; sums[at + W2] = w2; sums[at + H1] = h1; sums[at + H2] = h2;
+                sums[at + L1] = l1; sums[at + L2] = l2;
+                fold(group);
+                w1 = w2 = h1 = h2 = l1 = l2 = 0.0;
+                since = 0;
             }
         }
+        sums[at + W1] = w1; sums[at + W2] = w2; sums[at + H1] = h1; sums[at + H2] = h2;
+        sums[at + L1] = l1; sums[at + L2] = l2;
+        sinceFold[group] = (short) since;
+        counts[group] += fastPairs;
     }
 
     /** The larger of a running maximum and |x|, where x is in the range the levels can take. */

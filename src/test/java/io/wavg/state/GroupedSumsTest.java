@@ -52,6 +52,50 @@ class GroupedSumsTest {
         }
     }
 
+    /**
+     * Batches through addAll, where rows of one group in a row (a partition column's batch, a sorted
+     * key) take a loop of their own: runs long and short, skipped rows, rows of no group, outliers
+     * and NaN inside runs, runs that cross a fold, bounds learnt from the batches.
+     */
+    @Test
+    void batchesWithRunsOfOneGroupGiveTheKernelsState() {
+        SplittableRandom random = new SplittableRandom(13);
+        int groups = 7;
+        List<List<double[]>> byGroup = new ArrayList<>();
+        for (int g = 0; g < groups; g++) {
+            byGroup.add(new ArrayList<>());
+        }
+        GroupedSums sums = new GroupedSums(Double.NaN, Double.NaN);
+        int n = 4096;
+        int[] ids = new int[n];
+        double[] weights = new double[n];
+        double[] values = new double[n];
+        byte[] skip = new byte[n];
+        for (int batch = 0; batch < 12; batch++) {
+            int group = random.nextInt(groups);
+            for (int i = 0; i < n; i++) {
+                if (random.nextInt(batch % 3 == 0 ? 2000 : 40) == 0) {
+                    group = random.nextInt(-1, groups); // -1: rows of no group
+                }
+                ids[i] = group;
+                weights[i] = random.nextDouble() * (batch < 6 ? 100 : 1e6);
+                values[i] = random.nextGaussian() * 1000 + 50;
+                if (random.nextInt(300) == 0) {
+                    values[i] = random.nextBoolean() ? Double.NaN : 1e300; // outliers inside a run
+                }
+                skip[i] = (byte) (random.nextInt(20) == 0 ? 1 : 0);
+                if (group >= 0 && skip[i] == 0) {
+                    byGroup.get(group).add(new double[] {weights[i], values[i]});
+                }
+            }
+            sums.ensureGroups(groups);
+            sums.addAll(ids, weights, values, skip, n);
+        }
+        for (int g = 0; g < groups; g++) {
+            assertArrayEquals(reference(byGroup.get(g)).serialize(), sums.takeSerialized(g), "group " + g);
+        }
+    }
+
     @Test
     void typicalDataWithRightBoundsFoldsAndStaysExact() {
         SplittableRandom random = new SplittableRandom(5);
