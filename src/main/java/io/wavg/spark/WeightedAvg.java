@@ -6,6 +6,14 @@ import java.io.Serializable;
 import java.util.List;
 import java.util.Objects;
 
+import org.apache.spark.sql.catalyst.expressions.BoundReference;
+import org.apache.spark.sql.types.ByteType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DoubleType;
+import org.apache.spark.sql.types.FloatType;
+import org.apache.spark.sql.types.IntegerType;
+import org.apache.spark.sql.types.LongType;
+import org.apache.spark.sql.types.ShortType;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.analysis.TypeCheckResult;
 import org.apache.spark.sql.catalyst.expressions.ExpectsInputTypes$;
@@ -66,6 +74,13 @@ public final class WeightedAvg extends WeightedSumAggregate {
 
     @Override
     public WeightedAvgBuffer update(WeightedAvgBuffer buffer, InternalRow input) {
+        // columns of a primitive type (as a window operator binds them) are read without boxing a row
+        if (value instanceof BoundReference v && weight instanceof BoundReference w && primitive(v) && primitive(w)) {
+            if (!input.isNullAt(v.ordinal()) && !input.isNullAt(w.ordinal())) {
+                buffer.add(read(input, w), read(input, v), kernel());
+            }
+            return buffer;
+        }
         Object v = value.eval(input);
         if (v == null) {
             return buffer;
@@ -76,6 +91,24 @@ public final class WeightedAvg extends WeightedSumAggregate {
         }
         buffer.add(toDouble(w), toDouble(v), kernel());
         return buffer;
+    }
+
+    private static boolean primitive(BoundReference column) {
+        DataType type = column.dataType();
+        return type instanceof DoubleType || type instanceof LongType || type instanceof IntegerType
+                || type instanceof FloatType || type instanceof ShortType || type instanceof ByteType;
+    }
+
+    /** A primitive column as a double: exact, or (a long) correctly rounded, as {@link #toDouble}. */
+    private static double read(InternalRow row, BoundReference column) {
+        int i = column.ordinal();
+        DataType type = column.dataType();
+        return type instanceof DoubleType ? row.getDouble(i)
+                : type instanceof LongType ? (double) row.getLong(i)
+                : type instanceof IntegerType ? row.getInt(i)
+                : type instanceof FloatType ? row.getFloat(i)
+                : type instanceof ShortType ? row.getShort(i)
+                : row.getByte(i);
     }
 
     /** Correctly rounded conversion of any Spark numeric value. */
