@@ -120,8 +120,7 @@ public final class GroupedSums {
             if (skip != null && skip[i] != 0) {
                 continue;
             }
-            if (!(Math.abs(weight) <= maxWeight) || !(Math.abs(value) <= maxValue)
-                    || !Extraction.inFastRange(weight) || !Extraction.inFastRange(value)) {
+            if (!inLevels(weight, value)) {
                 exactSum(group).addPair(weight, value);
                 continue;
             }
@@ -189,10 +188,15 @@ public final class GroupedSums {
         return magnitude == 0.0 ? 0.0 : Math.min(LARGEST_BOUND, Math.scalb(magnitude, HEADROOM_BITS));
     }
 
+    /** Whether a pair lies within the bounds the levels were placed for (NaN and infinities do not). */
+    private boolean inLevels(double weight, double value) {
+        return Math.abs(weight) <= maxWeight && Math.abs(value) <= maxValue
+                && Extraction.inFastRange(weight) && Extraction.inFastRange(value);
+    }
+
     /** Adds one non-NULL pair to a group (see {@link #ensureGroups}). */
     public void add(int group, double weight, double value) {
-        if (!fast || !(Math.abs(weight) <= maxWeight) || !(Math.abs(value) <= maxValue)
-                || !Extraction.inFastRange(weight) || !Extraction.inFastRange(value)) {
+        if (!fast || !inLevels(weight, value)) {
             exactSum(group).addPair(weight, value);
             return;
         }

@@ -119,11 +119,11 @@ record HashMerge(Seq<NamedExpression> grouping, Seq<Attribute> input, List<Weigh
                 group = (int) Platform.getLong(at.getValueBase(), at.getValueOffset());
             } else {
                 if (groups >= maxGroups || !memory.reserveFor(groups + 1L)) {
-                    toSorter();
+                    toSorter(true);
                     at = map.lookup(rowKey.getBaseObject(), rowKey.getBaseOffset(), rowKey.getSizeInBytes());
                 }
                 if (!appendGroup(at, rowKey)) {
-                    toSorter(); // the map could not grow: an empty one can
+                    toSorter(true); // the map could not grow: an empty one can
                     at = map.lookup(rowKey.getBaseObject(), rowKey.getBaseOffset(), rowKey.getSizeInBytes());
                     if (!appendGroup(at, rowKey)) {
                         throw new IllegalStateException("weighted_avg: no memory for one group's key of "
@@ -164,8 +164,11 @@ record HashMerge(Seq<NamedExpression> grouping, Seq<Attribute> input, List<Weigh
             }
         }
 
-        /** The groups held, as (key, serialized states) rows, into the sorter; the map starts afresh. */
-        private void toSorter() {
+        /**
+         * The groups held, as (key, serialized states) rows, into the sorter; with {@code more} to come
+         * the map starts afresh, else it is freed.
+         */
+        private void toSorter(boolean more) {
             // the sorter needs memory before the map and the sums let theirs go, and neither can spill:
             // the sums' reservation goes first (their objects go right after), so the sorter can start
             memory.releaseAll();
@@ -192,7 +195,9 @@ record HashMerge(Seq<NamedExpression> grouping, Seq<Attribute> input, List<Weigh
                 throw new UncheckedIOException(e);
             }
             map.free();
-            map = newMap();
+            if (more) {
+                map = newMap();
+            }
             sums = new WeightedSum[0];
             groups = 0;
             metrics.get("spills").add(1);
@@ -202,8 +207,7 @@ record HashMerge(Seq<NamedExpression> grouping, Seq<Attribute> input, List<Weigh
             if (sorter == null) {
                 return fromMap();
             }
-            toSorter();
-            map.free();
+            toSorter(false);
             metrics.get("spillSize").add(sorter.getSpillSize());
             metrics.get("peakMemory").add(sorter.getPeakMemoryUsedBytes());
             try {
