@@ -13,6 +13,7 @@ import org.apache.spark.sql.internal.SQLConf;
 import io.wavg.kernel.KernelChoice;
 import io.wavg.spark.columnar.ColumnarWeightedAvgRule;
 import io.wavg.spark.merge.HashMergeRule;
+import io.wavg.spark.rows.RowPartialRule;
 import io.wavg.spark.source.PushDownWeightedAvg;
 import io.wavg.spark.source.PushedAggregateStrategy;
 import scala.Function1;
@@ -33,8 +34,11 @@ public final class WeightedAvgExtensions implements SparkSessionExtensionsProvid
             extensions.injectFunction(new Tuple3<>(FunctionIdentifier.apply(output.functionName),
                     FunctionDocs.info(output), builder(output)));
         }
-        extensions.injectColumnar(ColumnarWeightedAvgRule::new);
+        // Spark applies the columnar rules' post-transition halves in the reverse order of injection:
+        // the columnar partial aggregate first, then the row one for what it left on rows
         extensions.injectColumnar(HashMergeRule::new);
+        extensions.injectColumnar(RowPartialRule::new);
+        extensions.injectColumnar(ColumnarWeightedAvgRule::new);
         extensions.injectPreCBORule(PushDownWeightedAvg::new); // after V2 scan pushdown has built the scan
         extensions.injectPlannerStrategy(session -> new PushedAggregateStrategy());
         return BoxedUnit.UNIT;

@@ -220,6 +220,37 @@ final class FixedPointSum {
         return i;
     }
 
+    /** What {@link #approximate} returns for a sum of zero. */
+    static final int ZERO_SCALE = Integer.MIN_VALUE;
+
+    /**
+     * The sum as (out[0] + out[1]) * 2^scale, a normalized double-double within a relative 2^-100 of it,
+     * and returns the scale; {@link #ZERO_SCALE} for zero. The top digits are summed with error-free
+     * transformations, scaled so that the top one is the unit: no overflow or underflow whatever the
+     * sum's magnitude, and the digits left below hold less than 2^-120 of it.
+     */
+    int approximate(double[] out) {
+        int top = canonicalLength();
+        if (top == 0) {
+            return ZERO_SCALE;
+        }
+        double sum = digits[top - 1]; // signed; the digits below add their unsigned values
+        double error = 0.0;
+        double unit = 1.0;
+        for (int i = top - 2; i >= Math.max(0, top - 5); i--) {
+            unit *= 0x1p-32;
+            double part = (digits[i] & DIGIT_MASK) * unit; // exact: 32 bits times a power of two
+            double next = sum + part;
+            double partKept = next - sum;
+            error += (sum - (next - partKept)) + (part - partKept); // what the addition rounded off
+            sum = next;
+        }
+        double hi = sum + error;
+        out[0] = hi;
+        out[1] = error - (hi - sum);
+        return 32 * (low + top - 1) - io.wavg.kernel.StateLayout.BIAS_BITS;
+    }
+
     int signum() {
         int top = canonicalLength();
         return top == 0 ? 0 : (digits[top - 1] < 0 ? -1 : 1);

@@ -131,11 +131,50 @@ public final class WeightedSum {
         if (productSpecial != 0.0) {
             return weightSign > 0 ? productSpecial : -productSpecial;
         }
+        double fast = roundedQuotient();
+        if (!Double.isNaN(fast)) {
+            return fast;
+        }
         BigInteger den = weights.scaled();
         BigInteger num = products.scaled();
         return weightSign > 0
                 ? ExactRounding.quotient(num, den, 0)
                 : ExactRounding.quotient(num.negate(), den.negate(), 0);
+    }
+
+    /** Relative error bound of the double-double quotient below, with room to spare (about 2^-100). */
+    private static final double QUOTIENT_ERROR = 0x1p-96;
+
+    /**
+     * The correctly rounded Σw·v / Σw from double-double approximations of both sums, or NaN when the
+     * approximation cannot tell which double is nearest (the quotient within its error bound of a
+     * halfway point: ties, or near ties) or the result is not a normal double; the exact division
+     * decides those. Both sums must be finite and Σw non-zero.
+     */
+    private double roundedQuotient() {
+        double[] num = new double[2];
+        double[] den = new double[2];
+        int numScale = products.approximate(num);
+        int denScale = weights.approximate(den);
+        if (numScale == FixedPointSum.ZERO_SCALE || denScale == FixedPointSum.ZERO_SCALE) {
+            return Double.NaN;
+        }
+        double q1 = num[0] / den[0];
+        double remainder = Math.fma(-q1, den[0], num[0]); // exact
+        double q2 = (remainder + num[1] - q1 * den[1]) / den[0];
+        double rounded = q1 + q2;
+        double offset = q2 - (rounded - q1); // exact: q1 + q2 = rounded + offset, |q2| far below |q1|
+        double gap = offset > 0 ? Math.nextUp(rounded) - rounded
+                : offset < 0 ? rounded - Math.nextDown(rounded)
+                : Math.min(Math.nextUp(rounded) - rounded, rounded - Math.nextDown(rounded));
+        if (Math.abs(offset) + Math.abs(rounded) * QUOTIENT_ERROR >= gap / 2) {
+            return Double.NaN;
+        }
+        int exponent = Math.getExponent(rounded) + numScale - denScale;
+        if (exponent < Double.MIN_EXPONENT || exponent > Double.MAX_EXPONENT) {
+            return Double.NaN; // subnormal (a second rounding) or beyond the doubles
+        }
+        return Math.scalb(rounded, numScale - denScale);
     }
 
     /** The IEEE sum of the infinities flagged: 0 for none, NaN for a NaN or both signs. */

@@ -19,6 +19,7 @@ final class Csv {
     static final String END_TO_END = "end_to_end.csv";
     static final String MEMORY = "memory.csv";
     static final String KERNEL = "kernel.csv";
+    static final String SHAPES = "shapes.csv";
 
     private Csv() {}
 

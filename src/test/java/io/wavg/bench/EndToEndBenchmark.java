@@ -39,11 +39,15 @@ import scala.Tuple2;
  * target/bench-report), {@code --verify} (the exact result from BigDecimal sums instead of our
  * weighted_avg: independent, but about a microsecond per row), {@code --keys K} (also GROUP BY over a
  * dataset with K distinct keys: built-in, pushdown, generic path and DuckDB), {@code --trades N} (also
- * VWAPs over a Spark-written, day-partitioned trades table of N rows, read with spark.read.parquet).
+ * the query shapes of {@link TradeShapes}, VWAPs among them, over a Spark-written, day-partitioned trades
+ * table of N rows read with spark.read.parquet, into shapes.csv), {@code --shapes a,b} (only the shapes
+ * whose name contains one of these).
  */
 public final class EndToEndBenchmark {
     private static final List<String> CSV_COLUMNS = List.of("rows", "engine", "runs", "median_seconds",
             "rows_per_second", "speed_vs_spark_builtin", "result", "exact", "exact_from", "ulps_from_exact");
+    private static final List<String> SHAPES_CSV_COLUMNS = List.of("rows", "shape", "engine", "runs", "median_seconds",
+            "speed_vs_spark_builtin", "checksum");
 
     private EndToEndBenchmark() {}
 
@@ -56,6 +60,7 @@ public final class EndToEndBenchmark {
         boolean verify = false;
         long keys = 0;
         long trades = 0;
+        List<String> shapes = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--rows" -> sizes = Datasets.rowCounts(args[++i]);
@@ -66,6 +71,7 @@ public final class EndToEndBenchmark {
                 case "--verify" -> verify = true;
                 case "--keys" -> keys = Long.parseLong(args[++i].replace("_", ""));
                 case "--trades" -> trades = Long.parseLong(args[++i].replace("_", ""));
+                case "--shapes" -> shapes = Arrays.asList(args[++i].split(","));
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
@@ -93,7 +99,10 @@ public final class EndToEndBenchmark {
                 }
             }
             if (trades > 0) {
-                measureTrades(spark, Datasets.trades(() -> spark, Path.of(dataRoot), trades), trades, runs, only);
+                List<String> shapesHeader = new ArrayList<>(RunInfo.header());
+                shapesHeader.addAll(SHAPES_CSV_COLUMNS);
+                Csv.append(reportDir.resolve(Csv.SHAPES), shapesHeader, measureTrades(spark, run,
+                        Datasets.trades(() -> spark, Path.of(dataRoot), trades), trades, runs, only, shapes));
             }
             System.out.println("appended to " + csv + "; chart: -Dbench.main=io.wavg.bench.Report");
         } finally {
@@ -197,42 +206,52 @@ public final class EndToEndBenchmark {
     }
 
     /**
-     * VWAPs over the trades table read with spark.read.parquet: the global one, one day's per symbol and
-     * the one per (symbol, day); a grouped answer is reduced to the sum of its averages (a checksum).
+     * The shapes of {@link TradeShapes} over the trades table read with spark.read.parquet, each engine
+     * against Spark's built-in expression, as one table; {@code filter} (null for all) keeps the shapes
+     * whose name contains one of its words.
      */
-    private static void measureTrades(SparkSession spark, Path data, long rows, int runs, List<String> only)
-            throws Exception {
+    private static List<List<String>> measureTrades(SparkSession spark, RunInfo run, Path data, long rows, int runs,
+                                                    List<String> only, List<String> filter) throws Exception {
         spark.read().parquet(data.toString()).createOrReplaceTempView("trades");
         String duckTable = "read_parquet('" + data.toAbsolutePath() + "/*/*.parquet', hive_partitioning = true)";
-        String[][] queries = {
-            {"global VWAP", "SELECT %s FROM %s"},
-            {"one day's VWAP per symbol", "SELECT sum(a) FROM (SELECT symbol, %s AS a FROM %s "
-                + "WHERE day = DATE'2026-01-14' GROUP BY symbol)"},
-            {"VWAP per (symbol, day)", "SELECT sum(a) FROM (SELECT symbol, day, %s AS a FROM %s GROUP BY symbol, day)"},
-        };
-        for (String[] query : queries) {
+        List<String> engineNames = new ArrayList<>();
+        List<String[]> table = new ArrayList<>();
+        List<List<String>> csvRows = new ArrayList<>();
+        for (TradeShapes.Shape shape : TradeShapes.ALL) {
+            if (filter != null && filter.stream().noneMatch(shape.name()::contains)) {
+                continue;
+            }
+            String builtin = shape.sql(TradeShapes.Spelling.BUILTIN, "trades");
+            String ours = shape.sql(TradeShapes.Spelling.WEIGHTED_AVG, "trades");
             Map<String, Callable<Double>> engines = new LinkedHashMap<>();
-            engines.put("spark_builtin", () -> sparkQuery(spark, String.format(query[1], "sum(price * qty) / sum(qty)",
-                    "trades"), Route.GENERIC));
-            engines.put("wavg_pushdown", () -> sparkQuery(spark, String.format(query[1], "weighted_avg(price, qty)",
-                    "trades"), Route.PUSHED));
-            engines.put("wavg_generic", () -> sparkQuery(spark, String.format(query[1], "weighted_avg(price, qty)",
-                    "trades"), Route.GENERIC));
+            engines.put("spark_builtin", () -> sparkQuery(spark, builtin, Route.GENERIC));
+            engines.put("wavg_generic", () -> sparkQuery(spark, ours, Route.GENERIC));
+            engines.put("wavg_pushdown", () -> sparkQuery(spark, ours, Route.PUSHED));
             if (duckDbAvailable()) {
-                engines.put("duckdb", () -> duckDbQuery(String.format(query[1], "weighted_avg(price, qty)", duckTable)));
+                engines.put("duckdb", () -> duckDbQuery(shape.sql(TradeShapes.Spelling.DUCKDB, duckTable)));
             }
             if (only != null) {
                 engines.keySet().retainAll(only);
             }
-            List<String[]> table = new ArrayList<>();
-            for (Timed t : timeEach(engines, runs)) {
-                table.add(new String[] {t.engine(), fmt("%.3f", t.seconds()), fmt("%.1fM", rows / t.seconds() / 1e6),
-                        fmt("%.2fx", t.speed()), Double.toString(t.result())});
+            List<Timed> timed = timeEach(engines, runs);
+            engineNames = timed.stream().map(Timed::engine).toList();
+            List<String> line = new ArrayList<>(List.of(shape.name()));
+            for (Timed t : timed) {
+                line.add(fmt("%.3f s", t.seconds()) + (t.engine().equals("spark_builtin") ? "" : fmt(" %.2fx", t.speed())));
+                List<String> csvRow = new ArrayList<>(run.fields());
+                csvRow.addAll(List.of(Long.toString(rows), shape.name(), t.engine(), Integer.toString(runs),
+                        fmt("%.4f", t.seconds()), fmt("%.4f", t.speed()), Double.toString(t.result())));
+                csvRows.add(csvRow);
             }
-            System.out.printf("%n%s, trades table of %,d rows (%s), spark.read.parquet, local[2], median of %d rounds "
-                    + "after a warm-up%n", query[0], rows, data, runs);
-            printTable(new String[] {"engine", "seconds", "rows/s", "speed", "result"}, table);
+            table.add(line.toArray(String[]::new));
+            System.out.printf("%s: %s%n", shape.name(), String.join(", ", line.subList(1, line.size())));
         }
+        System.out.printf("%nShapes over a trades table of %,d rows (%s), spark.read.parquet, local[2], median of %d "
+                + "rounds after a warm-up; speed = Spark built-in time / engine time%n", rows, data, runs);
+        List<String> header = new ArrayList<>(List.of("shape"));
+        header.addAll(engineNames);
+        printTable(header.toArray(String[]::new), table);
+        return csvRows;
     }
 
     /** One engine's median time over the timed runs, its speed against Spark built-in, and its answer. */

@@ -124,6 +124,49 @@ class WeightedSumTest {
         }
     }
 
+    private static void assertRoundedAsReference(double[] pairs, String label) {
+        WeightedSum sum = new WeightedSum();
+        ExactReference.Sums reference = ExactReference.Sums.EMPTY;
+        for (int i = 0; i < pairs.length; i += 2) {
+            sum.addPair(pairs[i], pairs[i + 1]);
+            reference = reference.plus(pairs[i], pairs[i + 1]);
+        }
+        assertEquals(reference.average(), sum.average(), label);
+        assertEquals(reference.totalWeight(), sum.totalWeight(), label);
+    }
+
+    /**
+     * The quotient's double-double fast path must step aside where it cannot tell the nearest double:
+     * exact halfway points (ties to even), points a hair off them either side, results near overflow and
+     * in the subnormals; and agree with the exact reference on random states of every magnitude.
+     */
+    @Test
+    void averagesAtAndNearHalfwayPointsAreCorrectlyRounded() {
+        double up = Math.nextUp(1.0);
+        double upTwo = Math.nextUp(up);
+        assertRoundedAsReference(new double[] {1, 1.0, 1, up}, "halfway, ties down to even");
+        assertRoundedAsReference(new double[] {1, up, 1, upTwo}, "halfway, ties up to even");
+        for (double nudge : new double[] {0x1p-300, -0x1p-300, 0x1p-120, -0x1p-120, 0x1p-60, -0x1p-60}) {
+            assertRoundedAsReference(new double[] {1, 1.0, 1, up, nudge, 1e6}, "just off halfway by " + nudge);
+            assertRoundedAsReference(new double[] {1, 1.0, 1, up, 1e-300, 1 + nudge * 1e300}, "weight " + nudge);
+        }
+        assertRoundedAsReference(new double[] {3, Double.MAX_VALUE, 1, -Double.MAX_VALUE}, "near overflow");
+        assertRoundedAsReference(new double[] {1, Double.MIN_VALUE, 3, 3 * Double.MIN_VALUE}, "subnormal");
+        assertRoundedAsReference(new double[] {1, Double.MIN_NORMAL, 1, Math.nextUp(Double.MIN_NORMAL)},
+                "halfway at the smallest normals");
+        assertRoundedAsReference(new double[] {1e300, 1e300, 1e-300, -1e-300}, "wide range");
+        SplittableRandom random = new SplittableRandom(97);
+        for (int round = 0; round < 3000; round++) {
+            double[] pairs = mixedData(random, 1 + random.nextInt(12), false);
+            if (round % 3 == 0) { // cancellation: a pair and almost its opposite
+                pairs = Arrays.copyOf(pairs, pairs.length + 2);
+                pairs[pairs.length - 2] = -pairs[0];
+                pairs[pairs.length - 1] = Math.nextUp(pairs[1]);
+            }
+            assertRoundedAsReference(pairs, "random round " + round);
+        }
+    }
+
     @Test
     void severalKernelStatesIntoOneSum() {
         SplittableRandom random = new SplittableRandom(62);

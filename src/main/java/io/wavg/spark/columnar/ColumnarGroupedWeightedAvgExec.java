@@ -54,6 +54,8 @@ public final class ColumnarGroupedWeightedAvgExec extends SparkPlan {
     private final Seq<Object> weightOrdinals; // column of each function's weight
     private final Seq<Object> valueOrdinals;
     private final Seq<Expression> filters;    // each function's FILTER (WHERE …), TRUE for none
+    private final Seq<Expression> condition;  // the WHERE below the aggregate, if any (none or one)
+    private final Seq<Expression> computed;   // columns computed after the scan's (ComputedColumns)
     private final int maxGroups;
     private final Seq<Attribute> output;
     private final SparkPlan child;
@@ -62,13 +64,16 @@ public final class ColumnarGroupedWeightedAvgExec extends SparkPlan {
     /** Parameters mirror the product elements, so Spark's reflective copies of tree nodes work. */
     public ColumnarGroupedWeightedAvgExec(Seq<WeightedAvg> functions, Seq<Object> keyOrdinals,
                                           Seq<Object> weightOrdinals, Seq<Object> valueOrdinals,
-                                          Seq<Expression> filters, int maxGroups, Seq<Attribute> output,
+                                          Seq<Expression> filters, Seq<Expression> condition,
+                                          Seq<Expression> computed, int maxGroups, Seq<Attribute> output,
                                           SparkPlan child) {
         this.functions = functions;
         this.keyOrdinals = keyOrdinals;
         this.weightOrdinals = weightOrdinals;
         this.valueOrdinals = valueOrdinals;
         this.filters = filters;
+        this.condition = condition;
+        this.computed = computed;
         this.maxGroups = maxGroups;
         this.output = output;
         this.child = child;
@@ -93,13 +98,17 @@ public final class ColumnarGroupedWeightedAvgExec extends SparkPlan {
 
     @Override
     public String simpleString(int maxFields) {
-        List<Attribute> columns = CollectionConverters.asJava(child.output());
+        List<Object> columns = new ArrayList<>(CollectionConverters.asJava(child.output()));
+        CollectionConverters.asJava(computed).forEach(e -> columns.add(e.sql()));
         return "ColumnarGroupedWeightedAvg keys=" + CollectionConverters.asJava(keyOrdinals).stream()
                 .map(k -> columns.get((Integer) k).toString()).toList()
                 + ", functions=" + CollectionConverters.asJava(functions).stream()
                 .map(f -> "partial_" + f.sql()).toList()
                 + (CollectionConverters.asJava(filters).stream().allMatch(ColumnarGroupedWeightedAvgExec::none) ? ""
                         : ", filters=" + CollectionConverters.asJava(filters).stream().map(Expression::sql).toList())
+                + (condition.isEmpty() ? "" : ", where=" + condition.head().sql())
+                + (computed.isEmpty() ? "" : ", computed=" + CollectionConverters.asJava(computed).stream()
+                        .map(Expression::sql).toList())
                 + ", maxGroups=" + maxGroups + ", output=" + output.mkString("[", ", ", "]");
     }
 
@@ -111,7 +120,7 @@ public final class ColumnarGroupedWeightedAvgExec extends SparkPlan {
     @Override
     public SparkPlan withNewChildrenInternal(IndexedSeq<SparkPlan> children) {
         return new ColumnarGroupedWeightedAvgExec(functions, keyOrdinals, weightOrdinals, valueOrdinals, filters,
-                maxGroups, output, children.apply(0));
+                condition, computed, maxGroups, output, children.apply(0));
     }
 
     @Override
@@ -121,13 +130,15 @@ public final class ColumnarGroupedWeightedAvgExec extends SparkPlan {
 
     @Override
     public RDD<InternalRow> doExecute() {
-        DataType[] columnTypes = CollectionConverters.asJava(child.output()).stream().map(Attribute::dataType)
-                .toArray(DataType[]::new);
+        List<DataType> types = new ArrayList<>();
+        CollectionConverters.asJava(child.output()).forEach(a -> types.add(a.dataType()));
+        CollectionConverters.asJava(computed).forEach(e -> types.add(e.dataType()));
+        DataType[] columnTypes = types.toArray(DataType[]::new);
         List<Expression> predicates = CollectionConverters.asJava(filters).stream()
                 .map(f -> none(f) ? null : f).toList();
         PartialAggregation aggregation = new PartialAggregation(columnTypes, ints(keyOrdinals), ints(weightOrdinals),
-                ints(valueOrdinals), new ArrayList<>(predicates), child.output(), maxGroups,
-                DataTypeUtils.fromAttributes(output), metrics);
+                ints(valueOrdinals), new ArrayList<>(predicates), ComputedColumns.of(condition, computed),
+                child.output(), maxGroups, DataTypeUtils.fromAttributes(output), metrics);
         return child.executeColumnar().toJavaRDD()
                 .mapPartitions(aggregation::aggregate)
                 .rdd();
@@ -135,7 +146,8 @@ public final class ColumnarGroupedWeightedAvgExec extends SparkPlan {
 
     /** What a task runs: no reference to the plan, so only these few fields travel to executors. */
     private record PartialAggregation(DataType[] columnTypes, int[] keys, int[] weights, int[] values,
-                                      List<Expression> filters, Seq<Attribute> input, int maxGroups,
+                                      List<Expression> filters, ComputedColumns columns,
+                                      Seq<Attribute> input, int maxGroups,
                                       StructType schema, Map<String, SQLMetric> metrics) implements Serializable {
 
         Iterator<InternalRow> aggregate(Iterator<ColumnarBatch> batches) {
@@ -147,13 +159,16 @@ public final class ColumnarGroupedWeightedAvgExec extends SparkPlan {
                     predicates[f].initialize(TaskContext.getPartitionId());
                 }
             }
+            ComputedColumns.Evaluator evaluator = columns.evaluator(input, TaskContext.getPartitionId());
+            TaskContext.get().addTaskCompletionListener(
+                    (org.apache.spark.util.TaskCompletionListener) done -> evaluator.close());
             return new Iterator<>() {
                 private Iterator<InternalRow> results = Collections.emptyIterator();
 
                 @Override
                 public boolean hasNext() {
                     if (!results.hasNext() && batches.hasNext()) {
-                        results = aggregateUpToMaxGroups(batches, predicates);
+                        results = aggregateUpToMaxGroups(batches, predicates, evaluator);
                     }
                     return results.hasNext();
                 }
@@ -171,7 +186,8 @@ public final class ColumnarGroupedWeightedAvgExec extends SparkPlan {
 
         /** Reads batches until they run out or the groups pass maxGroups; their rows then. */
         private Iterator<InternalRow> aggregateUpToMaxGroups(Iterator<ColumnarBatch> batches,
-                                                             BasePredicate[] predicates) {
+                                                             BasePredicate[] predicates,
+                                                             ComputedColumns.Evaluator evaluator) {
             double[] unknown = new double[weights.length];
             Arrays.fill(unknown, Double.NaN);
             GroupedAggregation grouped = new GroupedAggregation(columnTypes, keys, null, 0, weights, values,
@@ -179,11 +195,12 @@ public final class ColumnarGroupedWeightedAvgExec extends SparkPlan {
             long rows = 0;
             long nanos = 0;
             while (batches.hasNext() && grouped.groups() <= maxGroups) {
-                ColumnarBatch batch = batches.next();
+                ColumnarBatch scanned = batches.next();
                 long start = System.nanoTime();
-                grouped.add(batch, null, skips(batch, predicates));
+                ColumnarBatch batch = evaluator.extend(scanned);
+                grouped.add(batch, evaluator.excluded(), skips(scanned, predicates, evaluator.excluded()));
                 nanos += System.nanoTime() - start;
-                rows += batch.numRows();
+                rows += scanned.numRows();
             }
             if (batches.hasNext()) {
                 metrics.get("flushes").add(1);
@@ -194,8 +211,11 @@ public final class ColumnarGroupedWeightedAvgExec extends SparkPlan {
         }
     }
 
-    /** Per function, one byte per row that is non-zero where its FILTER rejects the row; null for none. */
-    private static byte[][] skips(ColumnarBatch batch, BasePredicate[] predicates) {
+    /**
+     * Per function, one byte per row that is non-zero where its FILTER rejects the row; null for none.
+     * Rows the WHERE below excluded ({@code excluded}, null for none) are not asked.
+     */
+    private static byte[][] skips(ColumnarBatch batch, BasePredicate[] predicates, byte[] excluded) {
         byte[][] skips = null;
         int n = batch.numRows();
         for (int f = 0; f < predicates.length; f++) {
@@ -203,7 +223,8 @@ public final class ColumnarGroupedWeightedAvgExec extends SparkPlan {
                 skips = skips != null ? skips : new byte[predicates.length][];
                 skips[f] = new byte[n];
                 for (int i = 0; i < n; i++) {
-                    skips[f][i] = (byte) (predicates[f].eval(batch.getRow(i)) ? 0 : 1);
+                    skips[f][i] = (byte) (excluded != null && excluded[i] != 0 || !predicates[f].eval(batch.getRow(i))
+                            ? 1 : 0);
                 }
             }
         }
@@ -219,7 +240,7 @@ public final class ColumnarGroupedWeightedAvgExec extends SparkPlan {
 
     @Override
     public int productArity() {
-        return 8;
+        return 10;
     }
 
     @Override
@@ -230,9 +251,11 @@ public final class ColumnarGroupedWeightedAvgExec extends SparkPlan {
             case 2 -> weightOrdinals;
             case 3 -> valueOrdinals;
             case 4 -> filters;
-            case 5 -> maxGroups;
-            case 6 -> output;
-            case 7 -> child;
+            case 5 -> condition;
+            case 6 -> computed;
+            case 7 -> maxGroups;
+            case 8 -> output;
+            case 9 -> child;
             default -> throw new IndexOutOfBoundsException(n);
         };
     }
@@ -246,12 +269,14 @@ public final class ColumnarGroupedWeightedAvgExec extends SparkPlan {
     public boolean equals(Object other) {
         return other instanceof ColumnarGroupedWeightedAvgExec o && functions.equals(o.functions)
                 && keyOrdinals.equals(o.keyOrdinals) && weightOrdinals.equals(o.weightOrdinals)
-                && valueOrdinals.equals(o.valueOrdinals) && filters.equals(o.filters) && maxGroups == o.maxGroups
+                && valueOrdinals.equals(o.valueOrdinals) && filters.equals(o.filters) && condition.equals(o.condition)
+                && computed.equals(o.computed) && maxGroups == o.maxGroups
                 && output.equals(o.output) && child.equals(o.child);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(functions, keyOrdinals, weightOrdinals, valueOrdinals, filters, maxGroups, output, child);
+        return Objects.hash(functions, keyOrdinals, weightOrdinals, valueOrdinals, filters, condition, computed,
+                maxGroups, output, child);
     }
 }

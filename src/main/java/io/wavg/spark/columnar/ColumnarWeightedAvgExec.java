@@ -8,10 +8,12 @@ import java.util.Map;
 import java.util.Objects;
 
 import org.apache.spark.SparkContext;
+import org.apache.spark.TaskContext;
 import org.apache.spark.rdd.RDD;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.Attribute;
 import org.apache.spark.sql.catalyst.expressions.AttributeSet;
+import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
 import org.apache.spark.sql.catalyst.types.DataTypeUtils;
@@ -43,16 +45,21 @@ public final class ColumnarWeightedAvgExec extends SparkPlan {
     private final Seq<WeightedAvg> functions;
     private final Seq<Object> weightOrdinals; // column of each function's weight in the child's batches
     private final Seq<Object> valueOrdinals;
+    private final Seq<Expression> condition;  // the WHERE below the aggregate, if any (none or one)
+    private final Seq<Expression> computed;   // columns computed after the scan's (ComputedColumns)
     private final Seq<Attribute> output;
     private final SparkPlan child;
     private final Map<String, SQLMetric> metrics;
 
     /** Parameters mirror the product elements, so Spark's reflective copies of tree nodes work. */
     public ColumnarWeightedAvgExec(Seq<WeightedAvg> functions, Seq<Object> weightOrdinals, Seq<Object> valueOrdinals,
-                                   Seq<Attribute> output, SparkPlan child) {
+                                   Seq<Expression> condition, Seq<Expression> computed, Seq<Attribute> output,
+                                   SparkPlan child) {
         this.functions = functions;
         this.weightOrdinals = weightOrdinals;
         this.valueOrdinals = valueOrdinals;
+        this.condition = condition;
+        this.computed = computed;
         this.output = output;
         this.child = child;
         SparkContext context = child.sparkContext();
@@ -78,6 +85,9 @@ public final class ColumnarWeightedAvgExec extends SparkPlan {
     public String simpleString(int maxFields) {
         return "ColumnarWeightedAvg " + CollectionConverters.asJava(functions).stream()
                 .map(f -> "partial_" + f.sql() + " [kernel " + f.kernelChoice() + "]").toList()
+                + (condition.isEmpty() ? "" : ", where=" + condition.head().sql())
+                + (computed.isEmpty() ? "" : ", computed=" + CollectionConverters.asJava(computed).stream()
+                        .map(Expression::sql).toList())
                 + ", output=" + output.mkString("[", ", ", "]");
     }
 
@@ -88,7 +98,8 @@ public final class ColumnarWeightedAvgExec extends SparkPlan {
 
     @Override
     public SparkPlan withNewChildrenInternal(IndexedSeq<SparkPlan> children) {
-        return new ColumnarWeightedAvgExec(functions, weightOrdinals, valueOrdinals, output, children.apply(0));
+        return new ColumnarWeightedAvgExec(functions, weightOrdinals, valueOrdinals, condition, computed, output,
+                children.apply(0));
     }
 
     @Override
@@ -100,7 +111,8 @@ public final class ColumnarWeightedAvgExec extends SparkPlan {
     public RDD<InternalRow> doExecute() {
         PartialAggregation aggregation = new PartialAggregation(
                 CollectionConverters.asJava(functions).stream().map(WeightedAvg::kernelChoice).toList(),
-                ints(weightOrdinals), ints(valueOrdinals), DataTypeUtils.fromAttributes(output), metrics);
+                ints(weightOrdinals), ints(valueOrdinals), ComputedColumns.of(condition, computed), child.output(),
+                DataTypeUtils.fromAttributes(output), metrics);
         return child.executeColumnar().toJavaRDD()
                 .mapPartitions(aggregation::aggregate)
                 .rdd();
@@ -108,7 +120,7 @@ public final class ColumnarWeightedAvgExec extends SparkPlan {
 
     /** What a task runs: no reference to the plan, so only these few fields travel to executors. */
     private record PartialAggregation(List<KernelChoice> kernels, int[] weightOrdinals, int[] valueOrdinals,
-                                      StructType schema, Map<String, SQLMetric> metrics) implements Serializable {
+                                      ComputedColumns columns, Seq<Attribute> input, StructType schema, Map<String, SQLMetric> metrics) implements Serializable {
 
         java.util.Iterator<InternalRow> aggregate(java.util.Iterator<ColumnarBatch> batches) {
             int count = kernels.size();
@@ -122,25 +134,31 @@ public final class ColumnarWeightedAvgExec extends SparkPlan {
                 weightColumns[f] = new NumericColumn();
                 valueColumns[f] = new NumericColumn();
             }
+            ComputedColumns.Evaluator evaluator = columns.evaluator(input, TaskContext.getPartitionId());
             long rows = 0;
             long calls = 0;
             long nanos = 0;
-            while (batches.hasNext()) {
-                ColumnarBatch batch = batches.next();
-                int n = batch.numRows();
-                for (int f = 0; f < count; f++) {
-                    ColumnVector weights = batch.column(weightOrdinals[f]);
-                    ColumnVector values = batch.column(valueOrdinals[f]);
-                    double[] w = weightColumns[f].read(weights, n);
-                    double[] v = valueColumns[f].read(values, n);
-                    byte[] wNulls = VectorAccess.nulls(weights, n);
-                    byte[] vNulls = VectorAccess.nulls(values, n);
-                    long start = System.nanoTime();
-                    resolved[f].addColumns(states[f], w, v, wNulls, vNulls, n);
-                    nanos += System.nanoTime() - start;
-                    calls++;
+            try {
+                while (batches.hasNext()) {
+                    ColumnarBatch batch = evaluator.extend(batches.next());
+                    int n = batch.numRows();
+                    for (int f = 0; f < count; f++) {
+                        ColumnVector weights = batch.column(weightOrdinals[f]);
+                        ColumnVector values = batch.column(valueOrdinals[f]);
+                        double[] w = weightColumns[f].read(weights, n);
+                        double[] v = valueColumns[f].read(values, n);
+                        // a row the WHERE rejects counts as a NULL pair: the kernel skips it
+                        byte[] wNulls = VectorAccess.union(VectorAccess.nulls(weights, n), evaluator.excluded(), n);
+                        byte[] vNulls = VectorAccess.nulls(values, n);
+                        long start = System.nanoTime();
+                        resolved[f].addColumns(states[f], w, v, wNulls, vNulls, n);
+                        nanos += System.nanoTime() - start;
+                        calls++;
+                    }
+                    rows += n;
                 }
-                rows += n;
+            } finally {
+                evaluator.close();
             }
             Object[] serialized = new Object[count];
             for (int f = 0; f < count; f++) {
@@ -160,7 +178,7 @@ public final class ColumnarWeightedAvgExec extends SparkPlan {
 
     @Override
     public int productArity() {
-        return 5;
+        return 7;
     }
 
     @Override
@@ -169,8 +187,10 @@ public final class ColumnarWeightedAvgExec extends SparkPlan {
             case 0 -> functions;
             case 1 -> weightOrdinals;
             case 2 -> valueOrdinals;
-            case 3 -> output;
-            case 4 -> child;
+            case 3 -> condition;
+            case 4 -> computed;
+            case 5 -> output;
+            case 6 -> child;
             default -> throw new IndexOutOfBoundsException(n);
         };
     }
@@ -184,11 +204,11 @@ public final class ColumnarWeightedAvgExec extends SparkPlan {
     public boolean equals(Object other) {
         return other instanceof ColumnarWeightedAvgExec o && functions.equals(o.functions)
                 && weightOrdinals.equals(o.weightOrdinals) && valueOrdinals.equals(o.valueOrdinals)
-                && output.equals(o.output) && child.equals(o.child);
+                && condition.equals(o.condition) && computed.equals(o.computed) && output.equals(o.output) && child.equals(o.child);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(functions, weightOrdinals, valueOrdinals, output, child);
+        return Objects.hash(functions, weightOrdinals, valueOrdinals, condition, computed, output, child);
     }
 }

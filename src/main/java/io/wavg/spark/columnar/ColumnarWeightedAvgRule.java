@@ -3,12 +3,15 @@ package io.wavg.spark.columnar;
 import static io.wavg.spark.Plans.seq;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.expressions.Alias;
 import org.apache.spark.sql.catalyst.expressions.Attribute;
 import org.apache.spark.sql.catalyst.expressions.AttributeReference;
+import org.apache.spark.sql.catalyst.expressions.ExprId;
 import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.catalyst.expressions.KnownFloatingPointNormalized;
 import org.apache.spark.sql.catalyst.expressions.Literal;
@@ -19,6 +22,7 @@ import org.apache.spark.sql.catalyst.expressions.aggregate.Partial$;
 import org.apache.spark.sql.catalyst.rules.Rule;
 import org.apache.spark.sql.execution.ColumnarRule;
 import org.apache.spark.sql.execution.ColumnarToRowExec;
+import org.apache.spark.sql.execution.FilterExec;
 import org.apache.spark.sql.execution.ProjectExec;
 import org.apache.spark.sql.execution.SparkPlan;
 import org.apache.spark.sql.execution.aggregate.BaseAggregateExec;
@@ -26,16 +30,19 @@ import org.apache.spark.sql.types.BinaryType$;
 
 import io.wavg.spark.Plans;
 import io.wavg.spark.WeightedAvg;
+import scala.collection.immutable.Seq;
 import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * Replaces the partial aggregation of weighted_avg over a columnar scan with
  * {@link ColumnarWeightedAvgExec}, which hands the scan's column vectors to the kernel a batch at a
  * time instead of turning them into rows first, or, with GROUP BY columns, with
- * {@link ColumnarGroupedWeightedAvgExec}, FILTER clauses included. Anything it does not recognise
- * (FILTER without GROUP BY, DISTINCT, other aggregates, arguments, keys or filters over anything but
- * the scan's columns, non-numeric arguments, a filter or a computed projection between scan and
- * aggregate) keeps Spark's row path, which gives the same bits.
+ * {@link ColumnarGroupedWeightedAvgExec}, FILTER clauses included. A filter (WHERE) and a projection
+ * between the scan and the aggregate come along: keys, arguments and FILTERs computed from the scan's
+ * columns become computed columns of each batch ({@link ComputedColumns}). Anything it does not
+ * recognise (FILTER without GROUP BY, DISTINCT, other aggregates, non-deterministic expressions,
+ * non-numeric arguments, anything but a projection over a filter over the scan) is left to the row
+ * path, which gives the same bits.
  */
 public final class ColumnarWeightedAvgRule extends ColumnarRule {
     /** Set to false to keep Spark's row path for every weighted_avg. */
@@ -70,14 +77,31 @@ public final class ColumnarWeightedAvgRule extends ColumnarRule {
             return null;
         }
         SparkPlan below = aggregate.child();
-        if (below instanceof ProjectExec project && project.projectList().forall(e -> e instanceof Attribute)) {
-            below = project.child(); // column pruning only, as over a partitioned table's scan
+        Map<ExprId, Expression> projected = new HashMap<>();
+        if (below instanceof ProjectExec project) {
+            for (NamedExpression named : CollectionConverters.asJava(project.projectList())) {
+                Expression e = (Expression) named;
+                if (!e.deterministic()) {
+                    return null;
+                }
+                projected.put(named.exprId(), e instanceof Alias alias ? alias.child() : e);
+            }
+            below = project.child();
+        }
+        Expression condition = null;
+        if (below instanceof FilterExec filter) {
+            condition = filter.condition();
+            below = filter.child();
         }
         if (!(below instanceof ColumnarToRowExec toRows)) {
             return null;
         }
         SparkPlan scan = toRows.child();
         List<Attribute> scanOutput = CollectionConverters.asJava(scan.output());
+        if (condition != null && (!condition.deterministic() || !readsOnly(condition, scanOutput))) {
+            return null;
+        }
+        Columns columns = new Columns(scanOutput, projected);
         List<WeightedAvg> functions = new ArrayList<>();
         List<Object> weightOrdinals = new ArrayList<>();
         List<Object> valueOrdinals = new ArrayList<>();
@@ -87,14 +111,15 @@ public final class ColumnarWeightedAvgRule extends ColumnarRule {
                     || !(expression.aggregateFunction() instanceof WeightedAvg function)) {
                 return null;
             }
-            Expression filter = expression.filter().isDefined() ? expression.filter().get() : Literal.TrueLiteral();
+            Expression filter = expression.filter().isDefined()
+                    ? columns.overScan(expression.filter().get()) : Literal.TrueLiteral();
             if (expression.filter().isDefined() && (aggregate.groupingExpressions().isEmpty()
-                    || !readsOnly(filter, scanOutput))) {
-                return null; // the global exec takes no FILTER; a filter over computed columns needs rows
+                    || filter == null || !filter.deterministic())) {
+                return null; // the global exec takes no FILTER
             }
             filters.add(filter);
-            int weight = numericColumn(function.weight(), scanOutput);
-            int value = numericColumn(function.value(), scanOutput);
+            int weight = columns.numeric(function.weight());
+            int value = columns.numeric(function.value());
             if (weight < 0 || value < 0) {
                 return null;
             }
@@ -106,7 +131,7 @@ public final class ColumnarWeightedAvgRule extends ColumnarRule {
         List<NamedExpression> grouping = CollectionConverters.asJava(aggregate.groupingExpressions());
         List<Object> keyOrdinals = new ArrayList<>();
         for (int k = 0; k < grouping.size(); k++) {
-            int key = column(normalizedColumn(grouping.get(k)), scanOutput);
+            int key = columns.ordinal(normalizedColumn(grouping.get(k)));
             if (key < 0 || k >= output.size() || !output.get(k).exprId().equals(grouping.get(k).exprId())) {
                 return null;
             }
@@ -117,12 +142,75 @@ public final class ColumnarWeightedAvgRule extends ColumnarRule {
                 || !states.stream().allMatch(a -> a.dataType() == BinaryType$.MODULE$)) {
             return null;
         }
+        Seq<Expression> where = seq(condition == null ? List.of() : List.of(condition));
         if (grouping.isEmpty()) {
-            return new ColumnarWeightedAvgExec(seq(functions), seq(weightOrdinals), seq(valueOrdinals),
-                    aggregate.output(), scan);
+            return new ColumnarWeightedAvgExec(seq(functions), seq(weightOrdinals), seq(valueOrdinals), where,
+                    seq(columns.computed), aggregate.output(), scan);
         }
         return new ColumnarGroupedWeightedAvgExec(seq(functions), seq(keyOrdinals), seq(weightOrdinals),
-                seq(valueOrdinals), seq(filters), maxGroups, aggregate.output(), scan);
+                seq(valueOrdinals), seq(filters), where, seq(columns.computed), maxGroups, aggregate.output(), scan);
+    }
+
+    /**
+     * The columns the aggregation reads: the scan's, then expressions a projection computes from them,
+     * each given the ordinal after the scan's columns it will have in the batches.
+     */
+    private static final class Columns {
+        private final List<Attribute> scanOutput;
+        private final Map<ExprId, Expression> projected;
+        final List<Expression> computed = new ArrayList<>();
+
+        Columns(List<Attribute> scanOutput, Map<ExprId, Expression> projected) {
+            this.scanOutput = scanOutput;
+            this.projected = projected;
+        }
+
+        /** The expression over the scan's columns, or null if it reads anything else. */
+        Expression overScan(Expression expression) {
+            Expression substituted = substitute(expression);
+            return substituted != null && readsOnly(substituted, scanOutput) ? substituted : null;
+        }
+
+        private Expression substitute(Expression expression) {
+            if (expression instanceof AttributeReference reference) {
+                return projected.isEmpty() ? reference : projected.get(reference.exprId());
+            }
+            List<Expression> children = new ArrayList<>();
+            for (Expression child : CollectionConverters.asJava(expression.children())) {
+                Expression substituted = substitute(child);
+                if (substituted == null) {
+                    return null;
+                }
+                children.add(substituted);
+            }
+            return children.isEmpty() ? expression : expression.withNewChildren(seq(children));
+        }
+
+        /** The ordinal of a numeric argument, -1 if it cannot be read from the batches. */
+        int numeric(Expression expression) {
+            return VectorAccess.isNumeric(expression.dataType()) ? ordinal(expression) : -1;
+        }
+
+        /** The ordinal of a scan column or a computed one (added as needed), -1 if neither can be. */
+        int ordinal(Expression expression) {
+            Expression overScan = overScan(expression);
+            if (overScan == null) {
+                return -1;
+            }
+            int scanColumn = column(overScan, scanOutput);
+            if (scanColumn >= 0) {
+                return scanColumn;
+            }
+            if (!overScan.deterministic() || !ComputedColumns.writable(overScan.dataType())) {
+                return -1;
+            }
+            int known = computed.indexOf(overScan);
+            if (known < 0) {
+                computed.add(overScan);
+                known = computed.size() - 1;
+            }
+            return scanOutput.size() + known;
+        }
     }
 
     /**
@@ -142,11 +230,6 @@ public final class ColumnarWeightedAvgRule extends ColumnarRule {
     private static boolean readsOnly(Expression expression, List<Attribute> scanOutput) {
         return CollectionConverters.asJava(expression.references().toSeq()).stream()
                 .allMatch(a -> column(a, scanOutput) >= 0);
-    }
-
-    /** The ordinal in the scan output of a numeric column the expression reads directly, or -1. */
-    private static int numericColumn(Expression expression, List<Attribute> scanOutput) {
-        return VectorAccess.isNumeric(expression.dataType()) ? column(expression, scanOutput) : -1;
     }
 
     /** The ordinal in the scan output of the column the expression is, or -1. */

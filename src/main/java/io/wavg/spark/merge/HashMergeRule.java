@@ -23,7 +23,7 @@ import scala.jdk.javaapi.CollectionConverters;
  * Replaces the final, after-shuffle aggregation of weighted_avg states with GROUP BY, which Spark runs
  * as an object-state aggregate that sorts every row once a task meets more than a few groups, with
  * {@link HashMergeExec}. Only a final aggregate of nothing but this extension's functions is replaced;
- * anything else (other aggregates beside them, DISTINCT, no GROUP BY) keeps Spark's plan.
+ * anything else (other aggregates beside them, no GROUP BY) keeps Spark's plan.
  */
 public final class HashMergeRule extends ColumnarRule {
     /** Set to false to keep Spark's final aggregate. */
@@ -62,7 +62,8 @@ public final class HashMergeRule extends ColumnarRule {
         // in Final mode the states are read by position: each function's one after the keys, in order
         int ordinal = aggregate.initialInputBufferOffset();
         for (AggregateExpression expression : CollectionConverters.asJava(aggregate.aggregateExpressions())) {
-            if (expression.mode() != Final$.MODULE$ || expression.isDistinct()
+            // DISTINCT's final step merges states of rows made distinct below: a plain merge
+            if (expression.mode() != Final$.MODULE$
                     || !(expression.aggregateFunction() instanceof WeightedSumAggregate function)
                     || function.aggBufferAttributes().size() != 1 || ordinal >= input.size()
                     || input.get(ordinal).dataType() != BinaryType$.MODULE$) {
