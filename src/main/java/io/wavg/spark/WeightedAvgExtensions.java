@@ -14,6 +14,7 @@ import io.wavg.kernel.KernelChoice;
 import io.wavg.spark.columnar.ColumnarWeightedAvgRule;
 import io.wavg.spark.merge.HashMergeRule;
 import io.wavg.spark.rows.RowPartialRule;
+import io.wavg.spark.window.SlidingWindowRule;
 import io.wavg.spark.source.PushDownWeightedAvg;
 import io.wavg.spark.source.PushedAggregateStrategy;
 import scala.Function1;
@@ -36,6 +37,7 @@ public final class WeightedAvgExtensions implements SparkSessionExtensionsProvid
         }
         // Spark applies the columnar rules' post-transition halves in the reverse order of injection:
         // the columnar partial aggregate first, then the row one for what it left on rows
+        extensions.injectColumnar(SlidingWindowRule::new);
         extensions.injectColumnar(HashMergeRule::new);
         extensions.injectColumnar(RowPartialRule::new);
         extensions.injectColumnar(ColumnarWeightedAvgRule::new);

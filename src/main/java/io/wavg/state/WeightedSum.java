@@ -67,6 +67,35 @@ public final class WeightedSum {
         addKernelState(state);
     }
 
+    /**
+     * Whether {@link #addSplitPair} takes this pair: both finite, and the product split exactly into a
+     * double and its FMA residual (no overflow, and no underflow to lose the residual's bits).
+     */
+    public static boolean splits(double weight, double value) {
+        double product = weight * value;
+        return Double.isFinite(weight) && Double.isFinite(value) && Double.isFinite(product)
+                && (product == 0.0 ? weight == 0.0 || value == 0.0 : Math.abs(product) >= 0x1p-960);
+    }
+
+    /**
+     * Adds ({@code sign} 1) or takes away ({@code sign} -1) one pair that {@link #splits}, exactly: a
+     * window that slides drops its oldest pair as exactly as it took it.
+     */
+    public void addSplitPair(double weight, double value, int sign) {
+        double product = weight * value;
+        double residual = Math.fma(weight, value, -product);
+        if (weight != 0.0) {
+            weights.addDouble(sign * weight);
+        }
+        if (product != 0.0) {
+            products.addDouble(sign * product);
+        }
+        if (residual != 0.0) {
+            products.addDouble(sign * residual);
+        }
+        count += sign;
+    }
+
     /** Adds exact parts of the sums: a part of Σw, a part of Σw·v, and pairs they stand for. */
     public void addParts(double weightPart, double productPart, long pairs) {
         if (weightPart != 0.0) {

@@ -22,7 +22,9 @@ final class TradeShapes {
 
         /** The query with the weighted average spelt by an engine, over a table. */
         String sql(Spelling spelling, String table) {
-            String text = spelling == Spelling.BUILTIN && builtinQuery != null ? builtinQuery : query;
+            // where the built-in expression needs its own query, DuckDB's weighted_avg (a macro over sums,
+            // which takes no OVER or DISTINCT) needs the same
+            String text = spelling != Spelling.WEIGHTED_AVG && builtinQuery != null ? builtinQuery : query;
             String withTable = text.replace("TABLE", table);
             StringBuilder out = new StringBuilder();
             int at = 0;
@@ -86,10 +88,8 @@ final class TradeShapes {
             new Shape("FILTER (WHERE qty > 50), GROUP BY symbol", "SELECT sum(a) FROM (SELECT symbol, "
                     + "WAVG(price, qty) FILTER (WHERE qty > 50) AS a FROM TABLE GROUP BY symbol)"),
             new Shape("global, WHERE on a column", "SELECT WAVG(price, qty) FROM TABLE WHERE qty > 50"),
-            new Shape("moving VWAP, 100 rows, one day", "SELECT sum(a) FROM (SELECT WAVG(price, qty) OVER (PARTITION BY "
-                    + "symbol ORDER BY ts ROWS BETWEEN 99 PRECEDING AND CURRENT ROW) AS a FROM TABLE WHERE " + ONE_DAY + ")"),
-            new Shape("running VWAP, one day", "SELECT sum(a) FROM (SELECT WAVG(price, qty) OVER (PARTITION BY symbol "
-                    + "ORDER BY ts ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS a FROM TABLE WHERE " + ONE_DAY + ")"),
+            window("moving VWAP, 100 rows, one day", "ROWS BETWEEN 99 PRECEDING AND CURRENT ROW"),
+            window("running VWAP, one day", "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"),
             // the built-in expression has no DISTINCT over pairs: the anchor averages the distinct rows
             new Shape("DISTINCT pairs, GROUP BY symbol",
                     "SELECT sum(a) FROM (SELECT symbol, weighted_avg(DISTINCT price, qty) AS a FROM TABLE GROUP BY symbol)",
@@ -101,6 +101,14 @@ final class TradeShapes {
     private static Shape grouped(String name, String keys, String average, String where) {
         return new Shape(name, "SELECT sum(a) FROM (SELECT " + keys + ", " + average + " AS a FROM TABLE" + where
                 + " GROUP BY " + keys + ")");
+    }
+
+    /** A window over one day per symbol in time order; the built-in expression needs its window twice. */
+    private static Shape window(String name, String frame) {
+        String window = " OVER (PARTITION BY symbol ORDER BY ts " + frame + ")";
+        String query = "SELECT sum(a) FROM (SELECT %s AS a FROM TABLE WHERE " + ONE_DAY + ")";
+        return new Shape(name, String.format(query, "WAVG(price, qty)" + window),
+                String.format(query, "sum(price * qty)" + window + " / sum(qty)" + window));
     }
 
     private static int matchingParenthesis(String text, int open) {

@@ -21,7 +21,7 @@ import scala.collection.immutable.Seq;
  * The (weight, value) arguments of each function, evaluated for a row by one code-generated
  * projection (no boxing, no interpreted expressions) and read as correctly rounded doubles.
  */
-final class Arguments implements Serializable {
+public final class Arguments implements Serializable {
     private static final long serialVersionUID = 1L;
     /** Powers of ten that are exact doubles: 10^22 is the last. */
     private static final double[] POWERS_OF_TEN = new double[23];
@@ -36,7 +36,7 @@ final class Arguments implements Serializable {
     private final List<Expression> expressions = new ArrayList<>(); // weight then value, per function
     private final DataType[] types;
 
-    Arguments(List<WeightedAvg> functions) {
+    public Arguments(List<WeightedAvg> functions) {
         for (WeightedAvg function : functions) {
             expressions.add(function.weight());
             expressions.add(function.value());
@@ -45,20 +45,20 @@ final class Arguments implements Serializable {
     }
 
     /** The projection that evaluates every argument of a row of {@code input}; one per task. */
-    UnsafeProjection projection(Seq<Attribute> input) {
+    public UnsafeProjection projection(Seq<Attribute> input) {
         return UnsafeProjection.create(Plans.seq(expressions), input);
     }
 
     /** Whether function f's pair in the projected row has a NULL side. */
-    boolean anyNull(InternalRow arguments, int f) {
+    public boolean anyNull(InternalRow arguments, int f) {
         return arguments.isNullAt(2 * f) || arguments.isNullAt(2 * f + 1);
     }
 
-    double weight(InternalRow arguments, int f) {
+    public double weight(InternalRow arguments, int f) {
         return read(arguments, 2 * f);
     }
 
-    double value(InternalRow arguments, int f) {
+    public double value(InternalRow arguments, int f) {
         return read(arguments, 2 * f + 1);
     }
 
