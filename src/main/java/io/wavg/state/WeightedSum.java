@@ -136,7 +136,10 @@ public final class WeightedSum {
         if (special != 0.0 || Double.isNaN(special)) {
             return special;
         }
-        return ExactRounding.quotient(weights.scaled(), BigInteger.ONE, -BIAS_BITS);
+        double[] total = new double[2];
+        int scale = weights.approximate(total);
+        double fast = scale == FixedPointSum.ZERO_SCALE ? Double.NaN : rounded(total[0], total[1], scale);
+        return !Double.isNaN(fast) ? fast : ExactRounding.quotient(weights.scaled(), BigInteger.ONE, -BIAS_BITS);
     }
 
     /**
@@ -191,19 +194,28 @@ public final class WeightedSum {
         double q1 = num[0] / den[0];
         double remainder = Math.fma(-q1, den[0], num[0]); // exact
         double q2 = (remainder + num[1] - q1 * den[1]) / den[0];
-        double rounded = q1 + q2;
-        double offset = q2 - (rounded - q1); // exact: q1 + q2 = rounded + offset, |q2| far below |q1|
+        return rounded(q1, q2, numScale - denScale);
+    }
+
+    /**
+     * (hi + lo) * 2^scale rounded to the nearest double, where hi + lo (|lo| far below |hi|) is within a
+     * relative {@link #QUOTIENT_ERROR} of an exact value: that value's correct rounding, or NaN when the
+     * error bound reaches a halfway point between doubles or the result would not be a normal double.
+     */
+    private static double rounded(double hi, double lo, int scale) {
+        double rounded = hi + lo;
+        double offset = lo - (rounded - hi); // exact: hi + lo = rounded + offset
         double gap = offset > 0 ? Math.nextUp(rounded) - rounded
                 : offset < 0 ? rounded - Math.nextDown(rounded)
                 : Math.min(Math.nextUp(rounded) - rounded, rounded - Math.nextDown(rounded));
         if (Math.abs(offset) + Math.abs(rounded) * QUOTIENT_ERROR >= gap / 2) {
             return Double.NaN;
         }
-        int exponent = Math.getExponent(rounded) + numScale - denScale;
+        int exponent = Math.getExponent(rounded) + scale;
         if (exponent < Double.MIN_EXPONENT || exponent > Double.MAX_EXPONENT) {
             return Double.NaN; // subnormal (a second rounding) or beyond the doubles
         }
-        return Math.scalb(rounded, numScale - denScale);
+        return Math.scalb(rounded, scale);
     }
 
     /** The IEEE sum of the infinities flagged: 0 for none, NaN for a NaN or both signs. */

@@ -85,16 +85,22 @@ final class TradeShapes {
             grouped("decimal value", "symbol", "WAVG(CAST(price AS DECIMAL(12, 2)), qty)", ""),
             grouped("float value", "symbol", "WAVG(CAST(price AS FLOAT), qty)", ""),
             grouped("WHERE on a column, GROUP BY symbol", "symbol", "WAVG(price, qty)", " WHERE qty > 50"),
+            // a FILTER clause binds to one aggregate: the built-in expression needs it on both sums
             new Shape("FILTER (WHERE qty > 50), GROUP BY symbol", "SELECT sum(a) FROM (SELECT symbol, "
-                    + "WAVG(price, qty) FILTER (WHERE qty > 50) AS a FROM TABLE GROUP BY symbol)"),
+                    + "WAVG(price, qty) FILTER (WHERE qty > 50) AS a FROM TABLE GROUP BY symbol)",
+                    "SELECT sum(a) FROM (SELECT symbol, sum(price * qty) FILTER (WHERE qty > 50) "
+                    + "/ sum(qty) FILTER (WHERE qty > 50) AS a FROM TABLE GROUP BY symbol)"),
+            new Shape("VWAP, volume and trade count per symbol", "SELECT sum(a) + sum(volume) + sum(trades) FROM "
+                    + "(SELECT symbol, WAVG(price, qty) AS a, sum(qty) AS volume, count(*) AS trades FROM TABLE "
+                    + "GROUP BY symbol)"),
             new Shape("global, WHERE on a column", "SELECT WAVG(price, qty) FROM TABLE WHERE qty > 50"),
             window("moving VWAP, 100 rows, one day", "ROWS BETWEEN 99 PRECEDING AND CURRENT ROW"),
             window("running VWAP, one day", "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"),
             // the built-in expression has no DISTINCT over pairs: the anchor averages the distinct rows
-            new Shape("DISTINCT pairs, GROUP BY symbol",
-                    "SELECT sum(a) FROM (SELECT symbol, weighted_avg(DISTINCT price, qty) AS a FROM TABLE GROUP BY symbol)",
-                    "SELECT sum(a) FROM (SELECT symbol, sum(price * qty) / sum(qty) AS a "
-                            + "FROM (SELECT DISTINCT symbol, price, qty FROM TABLE) GROUP BY symbol)"));
+            new Shape("DISTINCT pairs per symbol, one day", "SELECT sum(a) FROM (SELECT symbol, weighted_avg(DISTINCT "
+                    + "price, qty) AS a FROM TABLE WHERE " + ONE_DAY + " GROUP BY symbol)",
+                    "SELECT sum(a) FROM (SELECT symbol, sum(price * qty) / sum(qty) AS a FROM (SELECT DISTINCT "
+                    + "symbol, price, qty FROM TABLE WHERE " + ONE_DAY + ") GROUP BY symbol)"));
 
     private TradeShapes() {}
 

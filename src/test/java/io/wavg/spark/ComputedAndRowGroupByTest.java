@@ -21,7 +21,8 @@ import io.wavg.spark.source.PushDownWeightedAvg;
 /**
  * The generic path where the aggregate does not sit right on the scan's columns: a WHERE below it,
  * keys and arguments computed from the columns (the columnar aggregate evaluates them into extra
- * column vectors), a row-based scan and DISTINCT (the row partial aggregate). Each must give every
+ * column vectors), Spark's own aggregates beside ours, a row-based scan and DISTINCT (the row partial
+ * aggregate). Each must give every
  * group the bits of Spark's own plan, also when the partial aggregate emits its groups early
  * (maxGroups) and the final merge sorts.
  */
@@ -107,6 +108,15 @@ class ComputedAndRowGroupByTest {
                 FROM t WHERE kl % 5 <> 0 AND v > -1e300
                 GROUP BY CAST(k % 7 AS INT), substring(ks, 1, 4)""", true,
                 "ColumnarGroupedWeightedAvg", "computed=", "where=", "HashMergeWeightedAvg");
+    }
+
+    /** Spark's own aggregates beside ours keep the columnar path; their partial buffers are Spark's. */
+    @Test
+    void sparksAggregatesBesideOursGiveSparksAnswers() {
+        sameAsSparksPlan("""
+                SELECT ks, weighted_avg(v, w) AS vwap, count(*), count(wi), sum(wi), sum(k % 3), min(v), max(kl),
+                       avg(wd), sum(wd), weighted_avg_stats(v, wi)
+                FROM t WHERE kl % 7 <> 0 GROUP BY ks""", true, "ColumnarGroupedWeightedAvg", "beside=");
     }
 
     @Test

@@ -20,9 +20,11 @@ import org.apache.spark.sql.catalyst.expressions.Attribute;
 import org.apache.spark.sql.catalyst.expressions.AttributeSet;
 import org.apache.spark.sql.catalyst.expressions.BasePredicate;
 import org.apache.spark.sql.catalyst.expressions.Expression;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.catalyst.expressions.Literal;
 import org.apache.spark.sql.catalyst.expressions.Predicate$;
 import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
+import org.apache.spark.sql.catalyst.expressions.aggregate.DeclarativeAggregate;
 import org.apache.spark.sql.catalyst.types.DataTypeUtils;
 import org.apache.spark.sql.execution.SparkPlan;
 import org.apache.spark.sql.execution.metric.SQLMetric;
@@ -56,6 +58,8 @@ public final class ColumnarGroupedWeightedAvgExec extends SparkPlan {
     private final Seq<Expression> filters;    // each function's FILTER (WHERE …), TRUE for none
     private final Seq<Expression> condition;  // the WHERE below the aggregate, if any (none or one)
     private final Seq<Expression> computed;   // columns computed after the scan's (ComputedColumns)
+    private final Seq<Expression> others;     // Spark's declarative aggregates beside (OtherAggregates)
+    private final Seq<Object> order;          // per aggregate in the output: f for ours, -1 - j for others j
     private final int maxGroups;
     private final Seq<Attribute> output;
     private final SparkPlan child;
@@ -65,8 +69,8 @@ public final class ColumnarGroupedWeightedAvgExec extends SparkPlan {
     public ColumnarGroupedWeightedAvgExec(Seq<WeightedAvg> functions, Seq<Object> keyOrdinals,
                                           Seq<Object> weightOrdinals, Seq<Object> valueOrdinals,
                                           Seq<Expression> filters, Seq<Expression> condition,
-                                          Seq<Expression> computed, int maxGroups, Seq<Attribute> output,
-                                          SparkPlan child) {
+                                          Seq<Expression> computed, Seq<Expression> others, Seq<Object> order,
+                                          int maxGroups, Seq<Attribute> output, SparkPlan child) {
         this.functions = functions;
         this.keyOrdinals = keyOrdinals;
         this.weightOrdinals = weightOrdinals;
@@ -74,6 +78,8 @@ public final class ColumnarGroupedWeightedAvgExec extends SparkPlan {
         this.filters = filters;
         this.condition = condition;
         this.computed = computed;
+        this.others = others;
+        this.order = order;
         this.maxGroups = maxGroups;
         this.output = output;
         this.child = child;
@@ -106,6 +112,8 @@ public final class ColumnarGroupedWeightedAvgExec extends SparkPlan {
                 .map(f -> "partial_" + f.sql()).toList()
                 + (CollectionConverters.asJava(filters).stream().allMatch(ColumnarGroupedWeightedAvgExec::none) ? ""
                         : ", filters=" + CollectionConverters.asJava(filters).stream().map(Expression::sql).toList())
+                + (others.isEmpty() ? "" : ", beside=" + CollectionConverters.asJava(others).stream()
+                        .map(e -> "partial_" + e.sql()).toList())
                 + (condition.isEmpty() ? "" : ", where=" + condition.head().sql())
                 + (computed.isEmpty() ? "" : ", computed=" + CollectionConverters.asJava(computed).stream()
                         .map(Expression::sql).toList())
@@ -120,7 +128,7 @@ public final class ColumnarGroupedWeightedAvgExec extends SparkPlan {
     @Override
     public SparkPlan withNewChildrenInternal(IndexedSeq<SparkPlan> children) {
         return new ColumnarGroupedWeightedAvgExec(functions, keyOrdinals, weightOrdinals, valueOrdinals, filters,
-                condition, computed, maxGroups, output, children.apply(0));
+                condition, computed, others, order, maxGroups, output, children.apply(0));
     }
 
     @Override
@@ -138,6 +146,8 @@ public final class ColumnarGroupedWeightedAvgExec extends SparkPlan {
                 .map(f -> none(f) ? null : f).toList();
         PartialAggregation aggregation = new PartialAggregation(columnTypes, ints(keyOrdinals), ints(weightOrdinals),
                 ints(valueOrdinals), new ArrayList<>(predicates), ComputedColumns.of(condition, computed),
+                new OtherAggregates(CollectionConverters.asJava(others).stream()
+                        .map(e -> (DeclarativeAggregate) e).toList()), ints(order),
                 child.output(), maxGroups, DataTypeUtils.fromAttributes(output), metrics);
         return child.executeColumnar().toJavaRDD()
                 .mapPartitions(aggregation::aggregate)
@@ -147,7 +157,7 @@ public final class ColumnarGroupedWeightedAvgExec extends SparkPlan {
     /** What a task runs: no reference to the plan, so only these few fields travel to executors. */
     private record PartialAggregation(DataType[] columnTypes, int[] keys, int[] weights, int[] values,
                                       List<Expression> filters, ComputedColumns columns,
-                                      Seq<Attribute> input, int maxGroups,
+                                      OtherAggregates others, int[] order, Seq<Attribute> input, int maxGroups,
                                       StructType schema, Map<String, SQLMetric> metrics) implements Serializable {
 
         Iterator<InternalRow> aggregate(Iterator<ColumnarBatch> batches) {
@@ -192,6 +202,8 @@ public final class ColumnarGroupedWeightedAvgExec extends SparkPlan {
             Arrays.fill(unknown, Double.NaN);
             GroupedAggregation grouped = new GroupedAggregation(columnTypes, keys, null, 0, weights, values,
                     unknown, unknown);
+            OtherAggregates.Buffers buffers = others.isEmpty() ? null
+                    : others.buffers(CollectionConverters.asJava(input));
             long rows = 0;
             long nanos = 0;
             while (batches.hasNext() && grouped.groups() <= maxGroups) {
@@ -199,6 +211,9 @@ public final class ColumnarGroupedWeightedAvgExec extends SparkPlan {
                 long start = System.nanoTime();
                 ColumnarBatch batch = evaluator.extend(scanned);
                 grouped.add(batch, evaluator.excluded(), skips(scanned, predicates, evaluator.excluded()));
+                if (buffers != null) {
+                    buffers.update(scanned, grouped.lastGroupIds(), grouped.groups(), scanned.numRows());
+                }
                 nanos += System.nanoTime() - start;
                 rows += scanned.numRows();
             }
@@ -207,7 +222,44 @@ public final class ColumnarGroupedWeightedAvgExec extends SparkPlan {
             }
             metrics.get("rowsAggregated").add(rows);
             metrics.get("aggregationTime").add(nanos);
-            return grouped.results();
+            return buffers == null ? grouped.results() : withOthers(grouped.results(), buffers);
+        }
+
+        /** Each group's row with the other aggregates' buffers put where the output has them. */
+        private Iterator<InternalRow> withOthers(Iterator<InternalRow> groups, OtherAggregates.Buffers buffers) {
+            int[] widths = others.widths();
+            int[] firstField = new int[widths.length];
+            for (int j = 1; j < widths.length; j++) {
+                firstField[j] = firstField[j - 1] + widths[j - 1];
+            }
+            Object[] fields = new Object[Arrays.stream(widths).sum()];
+            return new Iterator<>() {
+                private int group;
+
+                @Override
+                public boolean hasNext() {
+                    return groups.hasNext();
+                }
+
+                @Override
+                public InternalRow next() {
+                    InternalRow ours = groups.next();
+                    buffers.read(group++, fields, 0);
+                    List<Object> row = new ArrayList<>();
+                    for (int k = 0; k < keys.length; k++) {
+                        row.add(ours.get(k, columnTypes[keys[k]]));
+                    }
+                    for (int slot : order) {
+                        if (slot >= 0) {
+                            row.add(ours.getBinary(keys.length + slot));
+                        } else {
+                            int j = -1 - slot;
+                            row.addAll(Arrays.asList(fields).subList(firstField[j], firstField[j] + widths[j]));
+                        }
+                    }
+                    return new GenericInternalRow(row.toArray());
+                }
+            };
         }
     }
 
@@ -240,7 +292,7 @@ public final class ColumnarGroupedWeightedAvgExec extends SparkPlan {
 
     @Override
     public int productArity() {
-        return 10;
+        return 12;
     }
 
     @Override
@@ -253,9 +305,11 @@ public final class ColumnarGroupedWeightedAvgExec extends SparkPlan {
             case 4 -> filters;
             case 5 -> condition;
             case 6 -> computed;
-            case 7 -> maxGroups;
-            case 8 -> output;
-            case 9 -> child;
+            case 7 -> others;
+            case 8 -> order;
+            case 9 -> maxGroups;
+            case 10 -> output;
+            case 11 -> child;
             default -> throw new IndexOutOfBoundsException(n);
         };
     }
@@ -270,13 +324,14 @@ public final class ColumnarGroupedWeightedAvgExec extends SparkPlan {
         return other instanceof ColumnarGroupedWeightedAvgExec o && functions.equals(o.functions)
                 && keyOrdinals.equals(o.keyOrdinals) && weightOrdinals.equals(o.weightOrdinals)
                 && valueOrdinals.equals(o.valueOrdinals) && filters.equals(o.filters) && condition.equals(o.condition)
-                && computed.equals(o.computed) && maxGroups == o.maxGroups
+                && computed.equals(o.computed) && others.equals(o.others) && order.equals(o.order)
+                && maxGroups == o.maxGroups
                 && output.equals(o.output) && child.equals(o.child);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(functions, keyOrdinals, weightOrdinals, valueOrdinals, filters, condition, computed,
-                maxGroups, output, child);
+                others, order, maxGroups, output, child);
     }
 }

@@ -18,6 +18,7 @@ import org.apache.spark.sql.catalyst.expressions.Literal;
 import org.apache.spark.sql.catalyst.expressions.NamedExpression;
 import org.apache.spark.sql.catalyst.optimizer.NormalizeNaNAndZero;
 import org.apache.spark.sql.catalyst.expressions.aggregate.AggregateExpression;
+import org.apache.spark.sql.catalyst.expressions.aggregate.DeclarativeAggregate;
 import org.apache.spark.sql.catalyst.expressions.aggregate.Partial$;
 import org.apache.spark.sql.catalyst.rules.Rule;
 import org.apache.spark.sql.execution.ColumnarRule;
@@ -40,7 +41,8 @@ import scala.jdk.javaapi.CollectionConverters;
  * {@link ColumnarGroupedWeightedAvgExec}, FILTER clauses included. A filter (WHERE) and a projection
  * between the scan and the aggregate come along: keys, arguments and FILTERs computed from the scan's
  * columns become computed columns of each batch ({@link ComputedColumns}). Anything it does not
- * recognise (FILTER without GROUP BY, DISTINCT, other aggregates, non-deterministic expressions,
+ * recognise (FILTER without GROUP BY, DISTINCT, aggregates other than Spark's declarative ones with
+ * fixed-width buffers ({@link OtherAggregates}) or these without GROUP BY, non-deterministic expressions,
  * non-numeric arguments, anything but a projection over a filter over the scan) is left to the row
  * path, which gives the same bits.
  */
@@ -106,11 +108,30 @@ public final class ColumnarWeightedAvgRule extends ColumnarRule {
         List<Object> weightOrdinals = new ArrayList<>();
         List<Object> valueOrdinals = new ArrayList<>();
         List<Expression> filters = new ArrayList<>();
+        List<Expression> others = new ArrayList<>();
+        List<Object> order = new ArrayList<>();
+        int stateColumns = 0;
         for (AggregateExpression expression : CollectionConverters.asJava(aggregate.aggregateExpressions())) {
-            if (expression.mode() != Partial$.MODULE$ || expression.isDistinct()
-                    || !(expression.aggregateFunction() instanceof WeightedAvg function)) {
+            if (expression.mode() != Partial$.MODULE$ || expression.isDistinct()) {
                 return null;
             }
+            if (expression.aggregateFunction() instanceof DeclarativeAggregate other) {
+                // Spark's own aggregate beside ours, over the scan's columns, kept in fixed-width buffers
+                Expression overScan = columns.overScan(other);
+                if (expression.filter().isDefined() || !(overScan instanceof DeclarativeAggregate scanned)
+                        || !OtherAggregates.supported(scanned)) {
+                    return null;
+                }
+                order.add(-1 - others.size());
+                others.add(scanned);
+                stateColumns += scanned.aggBufferAttributes().size();
+                continue;
+            }
+            if (!(expression.aggregateFunction() instanceof WeightedAvg function)) {
+                return null;
+            }
+            order.add(functions.size());
+            stateColumns++;
             Expression filter = expression.filter().isDefined()
                     ? columns.overScan(expression.filter().get()) : Literal.TrueLiteral();
             if (expression.filter().isDefined() && (aggregate.groupingExpressions().isEmpty()
@@ -138,9 +159,16 @@ public final class ColumnarWeightedAvgRule extends ColumnarRule {
             keyOrdinals.add(key);
         }
         List<Attribute> states = output.subList(Math.min(grouping.size(), output.size()), output.size());
-        if (functions.isEmpty() || states.size() != functions.size()
-                || !states.stream().allMatch(a -> a.dataType() == BinaryType$.MODULE$)) {
-            return null;
+        if (functions.isEmpty() || states.size() != stateColumns || (!others.isEmpty() && grouping.isEmpty())) {
+            return null; // the global exec takes none of Spark's aggregates beside
+        }
+        int column = 0;
+        for (Object slot : order) {
+            int at = (Integer) slot;
+            if (at >= 0 && states.get(column).dataType() != BinaryType$.MODULE$) {
+                return null;
+            }
+            column += at >= 0 ? 1 : ((DeclarativeAggregate) others.get(-1 - at)).aggBufferAttributes().size();
         }
         Seq<Expression> where = seq(condition == null ? List.of() : List.of(condition));
         if (grouping.isEmpty()) {
@@ -148,7 +176,8 @@ public final class ColumnarWeightedAvgRule extends ColumnarRule {
                     seq(columns.computed), aggregate.output(), scan);
         }
         return new ColumnarGroupedWeightedAvgExec(seq(functions), seq(keyOrdinals), seq(weightOrdinals),
-                seq(valueOrdinals), seq(filters), where, seq(columns.computed), maxGroups, aggregate.output(), scan);
+                seq(valueOrdinals), seq(filters), where, seq(columns.computed), seq(others), seq(order), maxGroups,
+                aggregate.output(), scan);
     }
 
     /**

@@ -9,6 +9,7 @@ import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
 import org.apache.spark.sql.catalyst.expressions.UnsafeRow;
 import org.apache.spark.sql.execution.vectorized.OnHeapColumnVector;
+import org.apache.spark.sql.execution.vectorized.WritableColumnVector;
 import org.apache.spark.sql.types.BinaryType;
 import org.apache.spark.sql.types.BooleanType;
 import org.apache.spark.sql.types.ByteType;
@@ -35,7 +36,8 @@ import scala.collection.immutable.Seq;
  * FLOAT)}): the filter's verdict per row, and each computed expression as one more column vector after
  * the scan's, so the columnar aggregation reads them like any column. The filter runs as a
  * {@link ColumnFilter}; computed columns are evaluated by Spark's code-generated projection a row at a
- * time, only on rows the filter keeps (an expression that would fail on a filtered-out row, as in
+ * time, or once per dictionary entry of the one column they read ({@link ByDictionary}), only on rows
+ * the filter keeps (an expression that would fail on a filtered-out row, as in
  * Spark, is never run there).
  */
 public final class ComputedColumns implements Serializable {
@@ -74,6 +76,8 @@ public final class ComputedColumns implements Serializable {
         private final UnsafeProjection projection;
         private final DataType[] types;
         private final Writer[] writers;
+        private final ByDictionary[] byDictionary; // per computed column, null where it reads several
+        private final WritableColumnVector[] dictionaryIds;
         private OnHeapColumnVector[] vectors = new OnHeapColumnVector[0];
         private int capacity;
         private byte[] excluded;
@@ -83,6 +87,9 @@ public final class ComputedColumns implements Serializable {
             projection = computed.isEmpty() ? null : UnsafeProjection.create(Plans.seq(computed), scanOutput);
             types = computed.stream().map(Expression::dataType).toArray(DataType[]::new);
             writers = computed.stream().map(e -> writer(e.dataType())).toArray(Writer[]::new);
+            List<Attribute> columns = scala.jdk.javaapi.CollectionConverters.asJava(scanOutput);
+            byDictionary = computed.stream().map(e -> ByDictionary.of(e, columns)).toArray(ByDictionary[]::new);
+            dictionaryIds = new WritableColumnVector[computed.size()];
         }
 
         /**
@@ -110,6 +117,16 @@ public final class ComputedColumns implements Serializable {
             for (OnHeapColumnVector vector : vectors) {
                 vector.reset();
             }
+            int scanColumns = batch.numCols();
+            ColumnVector[] columns = new ColumnVector[scanColumns + vectors.length];
+            for (int c = 0; c < scanColumns; c++) {
+                columns[c] = batch.column(c);
+            }
+            boolean perRow = false;
+            for (int c = 0; c < types.length; c++) {
+                dictionaryIds[c] = byDictionary[c] == null ? null : byDictionary[c].dictionaryVector(columns);
+                perRow |= dictionaryIds[c] == null;
+            }
             for (int i = 0; i < n; i++) {
                 if (excluded != null && excluded[i] != 0) {
                     for (OnHeapColumnVector vector : vectors) {
@@ -117,19 +134,16 @@ public final class ComputedColumns implements Serializable {
                     }
                     continue;
                 }
-                UnsafeRow row = projection.apply(batch.getRow(i));
+                UnsafeRow row = perRow ? projection.apply(batch.getRow(i)) : null;
                 for (int c = 0; c < types.length; c++) {
-                    if (row.isNullAt(c)) {
+                    InternalRow value = dictionaryIds[c] != null ? byDictionary[c].valueAt(dictionaryIds[c], i) : row;
+                    int field = dictionaryIds[c] != null ? 0 : c;
+                    if (value.isNullAt(field)) {
                         vectors[c].putNull(i);
                     } else {
-                        writers[c].put(vectors[c], i, row, c);
+                        writers[c].put(vectors[c], i, value, field);
                     }
                 }
-            }
-            int scanColumns = batch.numCols();
-            ColumnVector[] columns = new ColumnVector[scanColumns + vectors.length];
-            for (int c = 0; c < scanColumns; c++) {
-                columns[c] = batch.column(c);
             }
             System.arraycopy(vectors, 0, columns, scanColumns, vectors.length);
             return new ColumnarBatch(columns, n);

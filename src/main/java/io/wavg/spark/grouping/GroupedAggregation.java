@@ -80,6 +80,11 @@ public final class GroupedAggregation {
         }
     }
 
+    /** The group id of each row of the last batch added (-1 for none); the array may be longer. */
+    public int[] lastGroupIds() {
+        return groupIds;
+    }
+
     /** Groups met so far. */
     public int groups() {
         return index.size();
