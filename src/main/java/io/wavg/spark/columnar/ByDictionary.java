@@ -31,6 +31,9 @@ final class ByDictionary {
     private final UnsafeProjection projection;
     private final GenericInternalRow source = new GenericInternalRow(1);
     private Object dictionaryContent;
+    private WritableColumnVector vector;
+    private WritableColumnVector ids;
+    private Dictionary dictionary;
     private UnsafeRow[] byId = new UnsafeRow[0];
     private UnsafeRow ofNull;
 
@@ -59,14 +62,28 @@ final class ByDictionary {
         return null;
     }
 
-    /** The scan column's vector in this batch when it holds dictionary ids, else null. */
-    WritableColumnVector dictionaryVector(ColumnVector[] columns) {
-        return columns[column] instanceof WritableColumnVector vector && vector.hasDictionary()
-                && VectorAccess.dictionary(vector) != null ? vector : null;
+    /**
+     * Whether this batch's vector of the scan column holds dictionary ids; if so, {@link #valueAt} reads
+     * it until the next batch.
+     */
+    boolean prepare(ColumnVector[] columns) {
+        vector = columns[column] instanceof WritableColumnVector writable && writable.hasDictionary()
+                ? writable : null;
+        dictionary = vector == null ? null : VectorAccess.dictionary(vector);
+        if (dictionary == null) {
+            return false;
+        }
+        Object content = VectorAccess.dictionaryContent(dictionary);
+        if (content != dictionaryContent) { // Spark wraps a column chunk's dictionary anew per batch
+            dictionaryContent = content;
+            Arrays.fill(byId, null);
+        }
+        ids = vector.getDictionaryIds();
+        return true;
     }
 
-    /** The expression's value (a one-field row) for row i of a vector holding dictionary ids. */
-    InternalRow valueAt(WritableColumnVector vector, int i) {
+    /** The expression's value (a one-field row) for row i of the prepared batch. */
+    InternalRow valueAt(int i) {
         if (vector.isNullAt(i)) {
             if (ofNull == null) {
                 source.setNullAt(0);
@@ -74,13 +91,7 @@ final class ByDictionary {
             }
             return ofNull;
         }
-        Dictionary dictionary = VectorAccess.dictionary(vector);
-        Object content = VectorAccess.dictionaryContent(dictionary);
-        if (content != dictionaryContent) { // Spark wraps a column chunk's dictionary anew per batch
-            dictionaryContent = content;
-            Arrays.fill(byId, null);
-        }
-        int id = vector.getDictionaryIds().getDictId(i);
+        int id = ids.getDictId(i);
         if (id >= byId.length) {
             byId = Arrays.copyOf(byId, Math.max(id + 1, 2 * byId.length));
         }

@@ -9,7 +9,6 @@ import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
 import org.apache.spark.sql.catalyst.expressions.UnsafeRow;
 import org.apache.spark.sql.execution.vectorized.OnHeapColumnVector;
-import org.apache.spark.sql.execution.vectorized.WritableColumnVector;
 import org.apache.spark.sql.types.BinaryType;
 import org.apache.spark.sql.types.BooleanType;
 import org.apache.spark.sql.types.ByteType;
@@ -77,7 +76,7 @@ public final class ComputedColumns implements Serializable {
         private final DataType[] types;
         private final Writer[] writers;
         private final ByDictionary[] byDictionary; // per computed column, null where it reads several
-        private final WritableColumnVector[] dictionaryIds;
+        private final boolean[] fromDictionary;
         private OnHeapColumnVector[] vectors = new OnHeapColumnVector[0];
         private int capacity;
         private byte[] excluded;
@@ -89,7 +88,7 @@ public final class ComputedColumns implements Serializable {
             writers = computed.stream().map(e -> writer(e.dataType())).toArray(Writer[]::new);
             List<Attribute> columns = scala.jdk.javaapi.CollectionConverters.asJava(scanOutput);
             byDictionary = computed.stream().map(e -> ByDictionary.of(e, columns)).toArray(ByDictionary[]::new);
-            dictionaryIds = new WritableColumnVector[computed.size()];
+            fromDictionary = new boolean[computed.size()];
         }
 
         /**
@@ -124,8 +123,8 @@ public final class ComputedColumns implements Serializable {
             }
             boolean perRow = false;
             for (int c = 0; c < types.length; c++) {
-                dictionaryIds[c] = byDictionary[c] == null ? null : byDictionary[c].dictionaryVector(columns);
-                perRow |= dictionaryIds[c] == null;
+                fromDictionary[c] = byDictionary[c] != null && byDictionary[c].prepare(columns);
+                perRow |= !fromDictionary[c];
             }
             for (int i = 0; i < n; i++) {
                 if (excluded != null && excluded[i] != 0) {
@@ -136,8 +135,8 @@ public final class ComputedColumns implements Serializable {
                 }
                 UnsafeRow row = perRow ? projection.apply(batch.getRow(i)) : null;
                 for (int c = 0; c < types.length; c++) {
-                    InternalRow value = dictionaryIds[c] != null ? byDictionary[c].valueAt(dictionaryIds[c], i) : row;
-                    int field = dictionaryIds[c] != null ? 0 : c;
+                    InternalRow value = fromDictionary[c] ? byDictionary[c].valueAt(i) : row;
+                    int field = fromDictionary[c] ? 0 : c;
                     if (value.isNullAt(field)) {
                         vectors[c].putNull(i);
                     } else {
