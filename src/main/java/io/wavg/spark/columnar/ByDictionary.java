@@ -54,12 +54,8 @@ final class ByDictionary {
                 || type == DataTypes.DoubleType || type == DataTypes.FloatType || type == DataTypes.StringType)) {
             return null;
         }
-        for (int i = 0; i < scanOutput.size(); i++) {
-            if (scanOutput.get(i).exprId().equals(references.get(0).exprId())) {
-                return new ByDictionary(i, scanOutput.get(i), expression);
-            }
-        }
-        return null;
+        int column = ColumnarWeightedAvgRule.column(references.get(0), scanOutput);
+        return column < 0 ? null : new ByDictionary(column, scanOutput.get(column), expression);
     }
 
     /**

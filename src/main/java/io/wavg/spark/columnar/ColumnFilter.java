@@ -5,7 +5,6 @@ import java.util.List;
 
 import org.apache.spark.sql.catalyst.expressions.And;
 import org.apache.spark.sql.catalyst.expressions.Attribute;
-import org.apache.spark.sql.catalyst.expressions.AttributeReference;
 import org.apache.spark.sql.catalyst.expressions.BasePredicate;
 import org.apache.spark.sql.catalyst.expressions.BinaryComparison;
 import org.apache.spark.sql.catalyst.expressions.EqualTo;
@@ -78,7 +77,7 @@ final class ColumnFilter {
 
     private static Comparison comparison(Expression conjunct, List<Attribute> columns) {
         if (conjunct instanceof IsNotNull notNull) {
-            int ordinal = ordinal(notNull.child(), columns);
+            int ordinal = ColumnarWeightedAvgRule.column(notNull.child(), columns);
             return ordinal < 0 ? null : new Comparison(ordinal, null, null, 0, 0.0);
         }
         if (!(conjunct instanceof BinaryComparison comparison) || op(comparison) == null) {
@@ -98,7 +97,7 @@ final class ColumnFilter {
                 case EQ -> Op.EQ;
             };
         }
-        int ordinal = ordinal(column, columns);
+        int ordinal = ColumnarWeightedAvgRule.column(column, columns);
         DataType type = column.dataType();
         if (ordinal < 0 || !(constant instanceof Literal literal) || literal.value() == null
                 || !literal.dataType().equals(type)) {
@@ -120,17 +119,6 @@ final class ColumnFilter {
         return comparison instanceof LessThan ? Op.LT : comparison instanceof LessThanOrEqual ? Op.LE
                 : comparison instanceof EqualTo ? Op.EQ : comparison instanceof GreaterThanOrEqual ? Op.GE
                 : comparison instanceof GreaterThan ? Op.GT : null;
-    }
-
-    private static int ordinal(Expression expression, List<Attribute> columns) {
-        if (expression instanceof AttributeReference reference) {
-            for (int i = 0; i < columns.size(); i++) {
-                if (columns.get(i).exprId().equals(reference.exprId())) {
-                    return i;
-                }
-            }
-        }
-        return -1;
     }
 
     /** The verdicts for a batch's rows; the array is reused and may be longer than the batch. */

@@ -284,7 +284,7 @@ public final class ColumnarGroupedWeightedAvgExec extends SparkPlan {
     }
 
     /** Whether a function's filter is the TRUE that stands for no FILTER clause. */
-    static boolean none(Expression filter) {
+    public static boolean none(Expression filter) {
         return filter instanceof Literal literal && Boolean.TRUE.equals(literal.value());
     }
 

@@ -262,7 +262,7 @@ public final class ColumnarWeightedAvgRule extends ColumnarRule {
     }
 
     /** The ordinal in the scan output of the column the expression is, or -1. */
-    private static int column(Expression expression, List<Attribute> scanOutput) {
+    static int column(Expression expression, List<Attribute> scanOutput) {
         if (!(expression instanceof AttributeReference reference)) {
             return -1;
         }

@@ -58,11 +58,7 @@ public final class ComputedColumns implements Serializable {
 
     /** Whether a computed column of this type can be written to a vector here. */
     public static boolean writable(DataType type) {
-        return type instanceof BooleanType || type instanceof ByteType || type instanceof ShortType
-                || type instanceof IntegerType || type instanceof LongType || type instanceof FloatType
-                || type instanceof DoubleType || type instanceof DateType || type instanceof TimestampType
-                || type instanceof TimestampNTZType || type instanceof DecimalType || type instanceof StringType
-                || type instanceof BinaryType;
+        return writer(type) != null;
     }
 
     /** One task's evaluation: a predicate, a projection, and vectors reused batch after batch. */
@@ -166,6 +162,7 @@ public final class ComputedColumns implements Serializable {
         void put(OnHeapColumnVector vector, int i, InternalRow row, int c);
     }
 
+    /** The writer for a computed column's type, or null for a type it cannot write. */
     private static Writer writer(DataType type) {
         if (type instanceof DoubleType) {
             return (vector, i, row, c) -> vector.putDouble(i, row.getDouble(c));
@@ -195,6 +192,9 @@ public final class ComputedColumns implements Serializable {
         if (type instanceof StringType) {
             return (vector, i, row, c) -> vector.putByteArray(i, row.getUTF8String(c).getBytes());
         }
-        return (vector, i, row, c) -> vector.putByteArray(i, row.getBinary(c));
+        if (type instanceof BinaryType) {
+            return (vector, i, row, c) -> vector.putByteArray(i, row.getBinary(c));
+        }
+        return null;
     }
 }

@@ -11,7 +11,6 @@ import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.Attribute;
 import org.apache.spark.sql.catalyst.expressions.AttributeSet;
 import org.apache.spark.sql.catalyst.expressions.Expression;
-import org.apache.spark.sql.catalyst.expressions.Literal;
 import org.apache.spark.sql.catalyst.expressions.NamedExpression;
 import org.apache.spark.sql.catalyst.types.DataTypeUtils;
 import org.apache.spark.sql.execution.SparkPlan;
@@ -19,6 +18,7 @@ import org.apache.spark.sql.execution.metric.SQLMetric;
 import org.apache.spark.sql.execution.metric.SQLMetrics;
 
 import io.wavg.spark.WeightedAvg;
+import io.wavg.spark.columnar.ColumnarGroupedWeightedAvgExec;
 import scala.collection.immutable.IndexedSeq;
 import scala.collection.immutable.Seq;
 import scala.jdk.javaapi.CollectionConverters;
@@ -74,7 +74,7 @@ public final class RowGroupedWeightedAvgExec extends SparkPlan {
         List<Expression> filterList = CollectionConverters.asJava(filters);
         return "RowGroupedWeightedAvg keys=" + groupingExpressions.mkString("[", ", ", "]")
                 + ", functions=" + CollectionConverters.asJava(functions).stream().map(f -> "partial_" + f.sql()).toList()
-                + (filterList.stream().allMatch(RowGroupedWeightedAvgExec::none) ? ""
+                + (filterList.stream().allMatch(ColumnarGroupedWeightedAvgExec::none) ? ""
                         : ", filters=" + filterList.stream().map(Expression::sql).toList())
                 + ", maxGroups=" + maxGroups + ", output=" + output.mkString("[", ", ", "]");
     }
@@ -100,17 +100,12 @@ public final class RowGroupedWeightedAvgExec extends SparkPlan {
     public RDD<InternalRow> doExecute() {
         List<Expression> predicates = new ArrayList<>();
         for (Expression filter : CollectionConverters.asJava(filters)) {
-            predicates.add(none(filter) ? null : filter);
+            predicates.add(ColumnarGroupedWeightedAvgExec.none(filter) ? null : filter);
         }
         RowPartialAggregation aggregation = new RowPartialAggregation(
                 (Seq<Expression>) (Seq<?>) groupingExpressions, new Arguments(CollectionConverters.asJava(functions)),
                 predicates, child.output(), maxGroups, DataTypeUtils.fromAttributes(output), metrics);
         return child.execute().toJavaRDD().mapPartitions(aggregation::aggregate).rdd();
-    }
-
-    /** Whether a function's filter is the TRUE that stands for no FILTER clause. */
-    static boolean none(Expression filter) {
-        return filter instanceof Literal literal && Boolean.TRUE.equals(literal.value());
     }
 
     // ---- what a Scala case class would generate ----------------------------------------------------
